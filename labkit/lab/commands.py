@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from labkit.lab.errors import InputError
 from labkit.lab.params import parse_assignments, parse_grid
 from labkit.lab.profiles import check_profile
 
@@ -37,7 +38,9 @@ def cmd_run(args):
     runs = [run_notebook(p, profile=args.profile, parameters=params, out_dir=args.out)
             for p in paths]
     failed = [r for r in runs if not r.ok]
-    args.exit_code = 1 if failed else 0
+    if failed and all(r.input_error for r in failed) and not args.json:
+        raise InputError("; ".join(r.error for r in failed))
+    args.exit_code = (2 if all(r.input_error for r in failed) else 1) if failed else 0
     if args.json:
         return {"ok": not failed, "runs": [r.to_dict() for r in runs]}
     lines = [f"{'ok    ' if r.ok else 'FAILED'} {r.notebook} ({r.duration_s:.1f} s) -> {r.executed}"

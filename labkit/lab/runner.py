@@ -35,6 +35,12 @@ class RunResult:
     results_json: str
     claims: list = field(default_factory=list)
     records: dict = field(default_factory=dict)
+    ename: str | None = None
+
+    @property
+    def input_error(self) -> bool:
+        """True when the notebook failed on bad input (an InputError raised in a cell)."""
+        return self.ename in input_error_names()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,6 +49,16 @@ class RunResult:
         if not self.ok:
             raise RunFailed(self.error)
         return self
+
+
+def input_error_names() -> set[str]:
+    """Class names of InputError and its loaded subclasses (papermill reports names only)."""
+    names, todo = set(), [InputError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
 
 
 def check_parameters(path: Path, params: dict) -> None:
@@ -104,13 +120,14 @@ def run_notebook(notebook: str | Path, *, profile: str = "quick", parameters: di
     stem = path.stem + (f"__{tag}" if tag else "")
     executed = out / f"{stem}.ipynb"
     start = time.perf_counter()
-    error = None
+    error = ename = None
     try:
         pm.execute_notebook(str(path), str(executed), parameters={"profile": profile, **params},
                             kernel_name=KERNEL, progress_bar=False, cwd=str(path.parent),
                             execution_timeout=timeout_s)
     except Exception as exc:  # papermill wraps kernel failures; keep them as results
         error = _failure_message(path, exc)
+        ename = getattr(exc, "ename", type(exc).__name__)
     duration = time.perf_counter() - start
     found = {"claims": [], "records": {}}
     if executed.is_file():
@@ -119,6 +136,6 @@ def run_notebook(notebook: str | Path, *, profile: str = "quick", parameters: di
     result = RunResult(notebook=path.stem, profile=profile, parameters=params,
                        ok=error is None, error=error, duration_s=round(duration, 3),
                        executed=str(executed), html=str(html_path) if html_path else None,
-                       results_json=str(out / f"{stem}.results.json"), **found)
+                       results_json=str(out / f"{stem}.results.json"), ename=ename, **found)
     Path(result.results_json).write_text(json.dumps(result.to_dict(), indent=2))
     return result

@@ -1,0 +1,83 @@
+"""The command line as a user meets it: exit codes, one-line errors, JSON output."""
+
+import json
+
+import pytest
+
+from tests.conftest import LAB_NOTEBOOKS
+
+
+def one_line_error(proc, code=2):
+    assert proc.returncode == code, proc.stderr
+    lines = [l for l in proc.stderr.splitlines() if l.strip() and "IPKernelApp" not in l]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["run", "no_such_notebook"], "unknown notebook 'no_such_notebook'"),
+    (["run", "00_tour", "-p", "novalue"], "malformed parameter 'novalue'"),
+    (["run", "00_tour", "-p", "reports_dir=x", "-p", "nope=1"], "has no parameter 'nope'"),
+    (["run", "00_tour", "--profile", "fast"], "unknown profile 'fast'"),
+    (["reproduce", "--profile", "fast"], "unknown profile 'fast'"),
+    (["sweep", "00_tour", "-p", "reports_dir=a,b", "--profile", "fast"], "unknown profile"),
+    (["sweep", "00_tour", "-p", "reports_dir=a,,b"], "empty item"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+])
+def test_bad_input_exits_2_with_one_line(labkit_cli, args, message):
+    line = one_line_error(labkit_cli(*args))
+    assert message in line
+
+
+def test_missing_data_set_exits_2(labkit_cli, tmp_path):
+    proc = labkit_cli("run", LAB_NOTEBOOKS / "needs_data.ipynb", "--out", tmp_path,
+                      "-p", "dataset=cms/no_such.config")
+    line = one_line_error(proc)
+    assert "data set 'cms/no_such.config' not found; looked in:" in line
+
+
+def test_unreachable_scheduler_exits_2(labkit_cli, tmp_path):
+    proc = labkit_cli("sweep", LAB_NOTEBOOKS / "square.ipynb", "-p", "x=1,2",
+                      "--scheduler", "tcp://127.0.0.1:9", "--out", tmp_path, timeout=120)
+    line = one_line_error(proc)
+    assert "cannot reach Dask scheduler at 'tcp://127.0.0.1:9'" in line
+
+
+def test_list_json_names_notebooks_parameters_and_claims(labkit_cli):
+    proc = labkit_cli("list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    listed = {nb["notebook"]: nb for nb in json.loads(proc.stdout)["notebooks"]}
+    tour = listed["00_tour"]
+    assert tour["parameters"]["profile"]["default"] == '"quick"'
+    from labkit.lab.claims import all_claims
+
+    declared = {c.id for c in all_claims()}
+    assert declared == {c["id"] for nb in listed.values() for c in nb["claims"]}
+
+
+def test_run_tour_json(labkit_cli, tmp_path):
+    proc = labkit_cli("run", "notebooks/00_tour.ipynb", "--out", tmp_path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    (run,) = out["runs"]
+    assert out["ok"] and run["ok"] and run["records"]["datasets_found"] >= 2
+    for suffix in (".ipynb", ".html", ".results.json"):
+        assert (tmp_path / f"00_tour{suffix}").is_file()
+
+
+def test_failed_cell_exits_1_naming_it(labkit_cli, tmp_path):
+    proc = labkit_cli("run", LAB_NOTEBOOKS / "square.ipynb", "-p", 'x="a"', "--out", tmp_path)
+    assert proc.returncode == 1
+    assert "square" in proc.stdout and "TypeError" in proc.stdout
+
+
+def test_sweep_three_points_on_local_cluster(labkit_cli, tmp_path):
+    proc = labkit_cli("sweep", LAB_NOTEBOOKS / "square.ipynb", "-p", "x=1,2,3",
+                      "--out", tmp_path, "--json", timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    runs = json.loads(proc.stdout)["runs"]
+    assert [(r["x"], r["square"], r["ok"]) for r in runs] == [(1, 1, True), (2, 4, True),
+                                                               (3, 9, True)]
+    assert (tmp_path / "sweep-square" / "sweep.csv").is_file()
