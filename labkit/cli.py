@@ -47,6 +47,8 @@ def _add_lab_commands(sub) -> None:
     p = sub.add_parser("reproduce", help="run every notebook and print the scorecard")
     p.add_argument("--profile", default="paper", help="paper (default) or quick")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    p.add_argument("--compare", metavar="OLD_DIR", default=None,
+                   help="an earlier reproduce output folder: show which claims and figures changed")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=commands.cmd_reproduce)
 
@@ -61,6 +63,12 @@ def _add_lab_commands(sub) -> None:
     p.add_argument("--workers", type=int, default=2, help="local cluster workers (default 2)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=commands.cmd_sweep)
+
+    p = sub.add_parser("dashboard", help="serve an area's what-if notebook (Voila) on localhost")
+    p.add_argument("area", nargs="?", default=None,
+                   help="scheduler, sam, smm or siommu (default: list every notebook)")
+    p.add_argument("--port", type=int, default=8866, help="port (default 8866; 0 picks a free one)")
+    p.set_defaults(handler=commands.cmd_dashboard)
 
 
 def build_parser() -> Parser:

@@ -8,6 +8,7 @@ notebook shows every chart without JavaScript. :func:`save` exports PNG or SVG f
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import altair as alt
@@ -17,6 +18,7 @@ from labkit.lab.errors import InputError
 PALETTE = ["#1f5fa8", "#e07b22", "#2a9d5c", "#c0392b", "#7d5ba6", "#8c6d31", "#d4589a",
            "#5f6b73"]
 VEGALITE_MIME = "application/vnd.vegalite.v5+json"
+PNG_ENV = "LABKIT_CHART_PNG"  # "0" turns off the static PNG copy (dashboards set it)
 
 
 @alt.theme.register("labkit", enable=True)
@@ -47,6 +49,8 @@ def _png(spec: dict) -> bytes | None:
 
 def _render(spec: dict, **_options):
     bundle = {VEGALITE_MIME: spec, "text/plain": "<labkit chart>"}
+    if os.environ.get(PNG_ENV) == "0":  # live dashboards draw the Vega view only
+        return bundle
     png = _png(spec)
     if png is not None:
         bundle["image/png"] = png
@@ -70,3 +74,12 @@ def save(chart: alt.TopLevelMixin, path: str | Path) -> Path:
     else:
         raise InputError(f"cannot export a chart to {path.name!r}: use .png or .svg")
     return path
+
+
+def key_chart(chart: alt.TopLevelMixin) -> None:
+    """Display ``chart`` flagged as its area's key chart for ``reports/index.html``."""
+    from IPython.display import display
+
+    from labkit.lab.index_page import KEY_CHART
+
+    display(_render(chart.to_dict()), raw=True, metadata={KEY_CHART: True})

@@ -52,11 +52,12 @@ def cmd_reproduce(args):
     from labkit.lab.report import format_table, reproduce
 
     check_profile(args.profile)
-    summary = reproduce(profile=args.profile, out_dir=args.out, progress=not args.json)
+    summary = reproduce(profile=args.profile, out_dir=args.out, progress=not args.json,
+                        compare_with=args.compare)
     args.exit_code = 0 if summary["ok"] else 1
     if args.json:
         return summary
-    return format_table(summary) + f"\nreports: {Path(args.out) / 'scorecard.json'}"
+    return format_table(summary) + f"\nreport: {summary['index']}"
 
 
 def cmd_sweep(args):
@@ -70,3 +71,9 @@ def cmd_sweep(args):
     if args.json:
         return {"runs": json.loads(frame.to_json(orient="records")), "ok": bool(frame["ok"].all())}
     return frame.to_string(index=False)
+
+
+def cmd_dashboard(args):
+    from labkit.lab.dashboard import serve
+
+    serve(args.area, args.port)

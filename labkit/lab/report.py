@@ -20,15 +20,21 @@ def scorecard_frame(runs) -> "pd.DataFrame":
 
 
 def reproduce(*, profile: str = "paper", out_dir: str | Path = "reports", names=None,
-              progress: bool = True) -> dict:
-    """Run the notebooks (all by default) and write ``scorecard.json``/``.csv`` in ``out_dir``.
+              progress: bool = True, compare_with: str | Path | None = None) -> dict:
+    """Run the notebooks (all by default); write ``scorecard.json``/``.csv`` and
+    ``index.html`` in ``out_dir``.
 
-    Returns ``{"profile", "ok", "claims": [...], "notebooks": [...]}``; ``ok`` is True when
-    every notebook ran (a claim that does not hold is a result, not a failure).
+    Returns ``{"profile", "ok", "claims", "notebooks", "machine", "index"}`` (plus
+    ``"changes"`` against ``compare_with``); ``ok`` is True when every notebook ran (a
+    claim that does not hold is a result, not a failure).
     """
     from tqdm.auto import tqdm
 
+    from labkit.lab import compare, index_page, machine
+
     check_profile(profile)
+    if compare_with is not None:
+        compare._load_scorecard(Path(compare_with))  # refuse a bad folder before running
     paths = [notebooks.resolve(n) for n in names] if names else notebooks.list_notebooks()
     out = Path(out_dir)
     runs = []
@@ -44,9 +50,14 @@ def reproduce(*, profile: str = "paper", out_dir: str | Path = "reports", names=
         "notebooks": [{"notebook": r.notebook, "ok": r.ok, "error": r.error,
                        "duration_s": r.duration_s, "html": r.html} for r in runs],
     }
+    summary["machine"] = machine.describe()
     out.mkdir(parents=True, exist_ok=True)
     (out / "scorecard.json").write_text(json.dumps(summary, indent=2))
     frame.to_csv(out / "scorecard.csv", index=False)
+    changes = compare.compare_runs(compare_with, out) if compare_with is not None else None
+    if changes is not None:
+        summary["changes"] = changes
+    summary["index"] = str(index_page.write_index(out, summary, summary["machine"], changes))
     return summary
 
 
@@ -73,4 +84,8 @@ def format_table(summary: dict) -> str:
     for nb in summary["notebooks"]:
         if not nb["ok"]:
             lines.append(f"FAILED {nb['notebook']}: {nb['error']}")
+    if "changes" in summary:
+        from labkit.lab.compare import format_changes
+
+        lines.append(format_changes(summary["changes"]))
     return "\n".join(lines)

@@ -14,12 +14,19 @@ from labkit.lab.errors import InputError
 
 
 def evaluate(compute: Callable, chart: Callable, values: dict):
-    """Run one what-if step: ``(chart, None)`` or ``(None, message)`` for a bad setting."""
+    """Run one what-if step: ``(frame, chart, None)``, or ``(None, None, message)`` for
+    an impossible setting."""
     try:
         frame = compute(**values)
-        return chart(frame), None
+        return frame, chart(frame), None
     except InputError as exc:
-        return None, f"Impossible setting: {exc}"
+        return None, None, f"Impossible setting: {exc}"
+
+
+def data_html(frame, max_rows: int = 200) -> str:
+    """The numbers behind the chart, folded under a "data" disclosure."""
+    table = frame.head(max_rows).to_html(index=False, classes="labkit-data-table")
+    return f"<details class='labkit-data'><summary>data</summary>{table}</details>"
 
 
 class WhatIf:
@@ -35,24 +42,26 @@ class WhatIf:
         self.compute, self.chart, self.controls = compute, chart, controls
         self.output = w.Output()
         self.message = w.HTML()
+        self.data = w.HTML()
         for control in controls.values():
             control.observe(lambda _change: self.update(), names="value")
         self.box = w.VBox([w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")),
-                           self.message, self.output])
+                           self.message, self.output, self.data])
 
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
     def update(self):
-        from IPython.display import display
-
         self.message.value = "<i>computing…</i>"
-        chart, problem = evaluate(self.compute, self.chart, self.values())
-        self.message.value = f"<b style='color:#c0392b'>{problem}</b>" if problem else ""
-        self.output.clear_output(wait=True)
+        frame, chart, problem = evaluate(self.compute, self.chart, self.values())
+        self.message.value = (f"<b class='labkit-problem' style='color:#c0392b'>{problem}</b>"
+                              if problem else "")
+        self.data.value = data_html(frame) if frame is not None else ""
+        # Set the Output widget's state rather than capturing display() calls: capture from
+        # a widget callback is lost by Voila, and clear_output(wait=True) stalls it.
+        self.output.outputs = ()
         if chart is not None:
-            with self.output:
-                display(chart)
+            self.output.append_display_data(chart)
         return chart
 
     def show(self):

@@ -23,6 +23,7 @@ def one_line_error(proc, code=2):
     (["reproduce", "--profile", "fast"], "unknown profile 'fast'"),
     (["sweep", "00_tour", "-p", "reports_dir=a,b", "--profile", "fast"], "unknown profile"),
     (["sweep", "00_tour", "-p", "reports_dir=a,,b"], "empty item"),
+    (["reproduce", "--profile", "quick", "--compare", "/no/such/run"], "no such folder"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
 ])
@@ -81,3 +82,44 @@ def test_sweep_three_points_on_local_cluster(labkit_cli, tmp_path):
     assert [(r["x"], r["square"], r["ok"]) for r in runs] == [(1, 1, True), (2, 4, True),
                                                                (3, 9, True)]
     assert (tmp_path / "sweep-square" / "sweep.csv").is_file()
+
+
+def test_dashboard_bad_area_and_busy_port(labkit_cli):
+    assert "unknown area 'nope'" in one_line_error(labkit_cli("dashboard", "nope"))
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        line = one_line_error(labkit_cli("dashboard", "--port", port))
+    assert f"port {port} is already in use" in line
+
+
+def test_dashboard_serves_and_stops_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from labkit.lab.dashboard import free_port
+    from tests.conftest import ROOT
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "dashboard", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == f"labkit: dashboard notebooks at http://127.0.0.1:{port}/ (Ctrl-C to stop)"
+        home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30).read().decode()
+        assert "Voil" in home
+        url = f"http://127.0.0.1:{port}/voila/render/00_tour.ipynb"
+        page = urllib.request.urlopen(url, timeout=120).read().decode()
+        assert "labkit tour" in page and "Data sets found" in page
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+        assert "stopping the dashboard" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -1,0 +1,44 @@
+import altair as alt
+import ipywidgets as w
+import pandas as pd
+
+from labkit import InputError
+from labkit.lab.widgets import WhatIf, data_html, evaluate
+
+
+def line(slope):
+    if slope == 0:
+        raise InputError("slope 0 is not allowed")
+    return pd.DataFrame({"x": [0, 1, 2], "y": [0, slope, 2 * slope]})
+
+
+def chart(frame):
+    return alt.Chart(frame).mark_line().encode(x="x:Q", y="y:Q")
+
+
+def test_evaluate_returns_frame_and_chart():
+    frame, spec, problem = evaluate(line, chart, {"slope": 3})
+    assert problem is None and frame["y"].tolist() == [0, 3, 6]
+    assert spec.to_dict()["mark"]["type"] == "line"
+
+
+def test_impossible_setting_is_a_message_not_an_exception():
+    frame, spec, problem = evaluate(line, chart, {"slope": 0})
+    assert frame is None and spec is None
+    assert problem == "Impossible setting: slope 0 is not allowed"
+
+
+def test_whatif_recomputes_when_a_control_changes():
+    slider = w.IntSlider(value=1, min=-3, max=3)
+    board = WhatIf(line, chart, slope=slider)
+    board.update()
+    assert "<td>2</td>" in board.data.value and board.message.value == ""
+    slider.value = 3  # the observer recomputes, as a drag in the browser would
+    assert "<td>6</td>" in board.data.value
+    slider.value = 0
+    assert "slope 0 is not allowed" in board.message.value and board.data.value == ""
+
+
+def test_data_html_is_a_disclosure_with_the_table():
+    html = data_html(pd.DataFrame({"a": [1]}))
+    assert html.startswith("<details class='labkit-data'>") and "<td>1</td>" in html
