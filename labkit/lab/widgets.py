@@ -13,7 +13,7 @@ from typing import Callable
 from labkit.lab.errors import InputError
 
 
-def evaluate(compute: Callable, chart: Callable, values: dict):
+def evaluate_frame(compute: Callable, chart: Callable, values: dict):
     """Run one what-if step: ``(frame, chart, None)``, or ``(None, None, message)`` for
     an impossible setting."""
     try:
@@ -21,6 +21,12 @@ def evaluate(compute: Callable, chart: Callable, values: dict):
         return frame, chart(frame), None
     except InputError as exc:
         return None, None, f"Impossible setting: {exc}"
+
+
+def evaluate(compute: Callable, chart: Callable, values: dict):
+    """``(chart, None)``, or ``(None, message)`` for an impossible setting."""
+    _frame, drawn, problem = evaluate_frame(compute, chart, values)
+    return drawn, problem
 
 
 def data_html(frame, max_rows: int = 200) -> str:
@@ -53,7 +59,7 @@ class WhatIf:
 
     def update(self):
         self.message.value = "<i>computing…</i>"
-        frame, chart, problem = evaluate(self.compute, self.chart, self.values())
+        frame, chart, problem = evaluate_frame(self.compute, self.chart, self.values())
         self.message.value = (f"<b class='labkit-problem' style='color:#c0392b'>{problem}</b>"
                               if problem else "")
         self.data.value = data_html(frame) if frame is not None else ""

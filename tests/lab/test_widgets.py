@@ -3,7 +3,7 @@ import ipywidgets as w
 import pandas as pd
 
 from labkit import InputError
-from labkit.lab.widgets import WhatIf, data_html, evaluate
+from labkit.lab.widgets import WhatIf, data_html, evaluate, evaluate_frame
 
 
 def line(slope):
@@ -17,15 +17,18 @@ def chart(frame):
 
 
 def test_evaluate_returns_frame_and_chart():
-    frame, spec, problem = evaluate(line, chart, {"slope": 3})
+    frame, spec, problem = evaluate_frame(line, chart, {"slope": 3})
     assert problem is None and frame["y"].tolist() == [0, 3, 6]
     assert spec.to_dict()["mark"]["type"] == "line"
+    drawn, problem = evaluate(line, chart, {"slope": 3})
+    assert problem is None and drawn.to_dict() == spec.to_dict()
 
 
 def test_impossible_setting_is_a_message_not_an_exception():
-    frame, spec, problem = evaluate(line, chart, {"slope": 0})
+    frame, spec, problem = evaluate_frame(line, chart, {"slope": 0})
     assert frame is None and spec is None
     assert problem == "Impossible setting: slope 0 is not allowed"
+    assert evaluate(line, chart, {"slope": 0}) == (None, problem)
 
 
 def test_whatif_recomputes_when_a_control_changes():
