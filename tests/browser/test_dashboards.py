@@ -1,6 +1,5 @@
 """Dashboards as a person uses them: open, drag a control, see the chart's data change."""
 
-import json
 
 import pytest
 
@@ -8,10 +7,6 @@ from labkit.lab.dashboard import Dashboard
 from tests.conftest import LAB_NOTEBOOKS
 
 LOAD_TIMEOUT_MS = 150_000
-
-
-def data_text(page) -> str:
-    return page.locator(".labkit-data").inner_text() if page.locator(".labkit-data").count() else ""
 
 
 def open_board(page, target):
@@ -57,3 +52,35 @@ def test_demo_dashboard_redraws_and_reports_impossible_settings(page):
         assert "Traceback" not in page.content()
     finally:
         board.stop()
+
+
+def test_every_area_has_a_dashboard():
+    from labkit.lab.claims import AREAS
+    from labkit.lab.dashboard import whatif_notebook
+
+    assert all(whatif_notebook(area).is_file() for area in AREAS)
+
+
+@pytest.mark.parametrize("area", ["scheduler", "sam", "smm", "siommu"])
+def test_area_dashboard_redraws_when_a_slider_moves(page, area):
+    from labkit.lab.dashboard import whatif_notebook
+
+    board = open_board(page, whatif_notebook(area))
+    try:
+        before = data_text_content(page)
+        assert before, "the dashboard shows no data under its chart"
+        slider = page.locator(".widget-slider .noUi-handle").first
+        at_max = slider.get_attribute("aria-valuenow") == slider.get_attribute("aria-valuemax")
+        nudge_first_slider(page, "ArrowLeft" if at_max else "ArrowRight")
+        page.wait_for_function(
+            "before => { const d = document.querySelector('.labkit-data');"
+            " return d && d.textContent !== before; }", arg=before, timeout=LOAD_TIMEOUT_MS)
+        assert page.locator(".vega-embed").count() >= 1
+        assert "Traceback" not in page.content()
+    finally:
+        board.stop()
+
+
+def data_text_content(page) -> str:
+    return page.evaluate("() => { const d = document.querySelector('.labkit-data');"
+                         " return d ? d.textContent : ''; }")
