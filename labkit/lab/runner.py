@@ -18,6 +18,7 @@ from labkit.lab.profiles import check_profile
 from labkit.lab.scorecard import collect
 
 KERNEL = "python3"
+CELL_TIMEOUT_S = 1800  # a cell that runs longer is stuck: fail the run, never hang
 
 
 @dataclass
@@ -103,11 +104,12 @@ def _write_html(executed: Path) -> Path | None:
 
 def run_notebook(notebook: str | Path, *, profile: str = "quick", parameters: dict | None = None,
                  out_dir: str | Path = "reports", tag: str | None = None,
-                 html: bool = True, timeout_s: float | None = None) -> RunResult:
+                 html: bool = True, timeout_s: float | None = CELL_TIMEOUT_S) -> RunResult:
     """Execute ``notebook`` with ``profile`` and ``parameters`` into ``out_dir``.
 
     Bad input (unknown notebook, profile or parameter) raises :class:`InputError` before
-    anything runs; a failing cell gives ``ok=False`` and an error naming the cell.
+    anything runs; a failing cell, or one running longer than ``timeout_s``, gives
+    ``ok=False`` and an error naming the cell.
     """
     import papermill as pm
 

@@ -68,3 +68,14 @@ def test_notebook_without_parameters_cell(tmp_path):
 
 def test_run_tag_is_file_safe():
     assert run_tag({"b": "x/y", "a": 1.5}) == "a=1.5_b=x-y"
+
+
+def test_a_stuck_cell_times_out_instead_of_hanging(tmp_path):
+    nb = build(tmp_path / "stuck.ipynb", [
+        ("code", "# parameters\nprofile = 'quick'"),
+        ("code", "import time\ntime.sleep(120)"),
+    ])
+    result = run_notebook(nb, out_dir=tmp_path / "out", timeout_s=3, html=False)
+    assert not result.ok and "stuck" in result.error
+    assert "timed out" in result.error.lower() or "timeout" in result.error.lower()
+    assert result.duration_s < 60
