@@ -1,0 +1,61 @@
+"""``labkit siommu ...``: the SIOMMU latency model on the command line (DESIGN.md).
+
+``labkit siommu latency --size BYTES --path linux|spdk|siommu [--tlb-entries N] --json``
+prints ``{"total_us", "breakdown_us", "os_share"}``. ``labkit siommu simulate`` runs the
+trace-driven simulation on a synthetic or a CSV trace.
+"""
+
+from __future__ import annotations
+
+
+def _latency(args):
+    from labkit.siommu.latency import summary
+
+    return summary(args.path, args.size, write=args.write, device=args.device,
+                   tlb_entries=args.tlb_entries)
+
+
+def _simulate(args):
+    from labkit.siommu import sim, workloads
+
+    if args.trace:
+        trace = workloads.read_trace(args.trace)
+    else:
+        trace = workloads.generate(args.pattern, args.requests, blocks=args.blocks,
+                                   processes=args.processes, seed=args.seed)
+    result = sim.simulate(trace, path=args.path, device=args.device, tlb_entries=args.tlb_entries,
+                          ways=args.ways, threads=args.threads, queue_depth=args.queue_depth,
+                          size=args.size)
+    return result.summary()
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("siommu", help="the storage I/O MMU: latency and simulation")
+    sub = group.add_subparsers(dest="siommu_command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("latency", help="latency breakdown of one request along an I/O path")
+    p.add_argument("--size", type=int, required=True, help="request size in bytes")
+    p.add_argument("--path", required=True, help="linux, spdk or siommu")
+    p.add_argument("--tlb-entries", type=int, default=None, help="SIOMMU TLB entries (default 64)")
+    p.add_argument("--device", default="optane", help="optane (default) or flash")
+    p.add_argument("--write", action="store_true", help="a write instead of a read")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_latency)
+
+    p = sub.add_parser("simulate", help="trace-driven simulation: TLB hit rate, latency, IOPS")
+    p.add_argument("--trace", default=None, help="CSV with columns pasid,block[,write]")
+    p.add_argument("--pattern", default="uniform", help="uniform, zipf, sequential or shared")
+    p.add_argument("--requests", type=int, default=100_000)
+    p.add_argument("--blocks", type=int, default=262_144, help="blocks per file")
+    p.add_argument("--processes", type=int, default=1)
+    p.add_argument("--path", default="siommu", help="linux, spdk or siommu")
+    p.add_argument("--device", default="optane")
+    p.add_argument("--size", type=int, default=4096)
+    p.add_argument("--tlb-entries", type=int, default=64)
+    p.add_argument("--ways", type=int, default=None)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--queue-depth", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_simulate)

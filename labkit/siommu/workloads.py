@@ -1,0 +1,108 @@
+"""Request traces for the simulation: who (PASID) touches which block, reading or writing.
+
+A trace is a DataFrame with integer columns ``pasid``, ``block`` (virtual block within the
+process's file region) and boolean ``write``. Patterns: ``uniform`` random blocks;
+``zipf`` (a few hot blocks, exponent ``alpha``); ``sequential`` scans from random starts;
+``shared``: ``processes`` processes reading the same Zipf-hot file, each under its own
+PASID (TLB tags include the PASID, so sharing a file does not share TLB entries).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labkit.lab.errors import InputError
+from labkit.siommu.validate import positive_int
+
+PATTERNS = ("uniform", "zipf", "sequential", "shared")
+
+
+def zipf_blocks(rng: np.random.Generator, n: int, blocks: int, alpha: float) -> np.ndarray:
+    """``n`` draws over ``blocks`` with P(rank k) ~ 1/k**alpha; hot blocks scattered."""
+    if not alpha > 0:
+        raise InputError(f"zipf alpha must be positive, got {alpha!r}")
+    weights = 1.0 / np.arange(1, blocks + 1) ** alpha
+    cdf = np.cumsum(weights)
+    ranks = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
+    ranks = np.minimum(ranks, blocks - 1)
+    return rng.permutation(blocks)[ranks]
+
+
+def generate(pattern: str, requests: int, *, blocks: int = 262_144, processes: int = 1,
+             alpha: float = 0.99, write_fraction: float = 0.0, run: int = 64,
+             seed: int = 0):
+    """A synthetic trace of ``requests`` rows (see the module docstring for patterns)."""
+    import pandas as pd
+
+    if pattern not in PATTERNS:
+        raise InputError(f"unknown workload pattern {pattern!r}: one of {', '.join(PATTERNS)}")
+    n, blocks, processes = (positive_int("workload requests", requests), positive_int("workload blocks", blocks),
+                            positive_int("workload processes", processes))
+    if not 0.0 <= write_fraction <= 1.0:
+        raise InputError(f"write_fraction must be in [0, 1], got {write_fraction!r}")
+    rng = np.random.default_rng(seed)
+    pasid = rng.integers(0, processes, n) + 1
+    if pattern == "uniform":
+        block = rng.integers(0, blocks, n)
+    elif pattern in ("zipf", "shared"):
+        block = zipf_blocks(rng, n, blocks, alpha)
+    else:   # sequential runs of ``run`` blocks per process, from random starts
+        run = positive_int("workload run", run)
+        starts = rng.integers(0, blocks, n // run + 1)
+        block = (np.repeat(starts, run)[:n] + np.tile(np.arange(run), n // run + 1)[:n]) % blocks
+        pasid = np.repeat(rng.integers(0, processes, n // run + 1) + 1, run)[:n]
+    write = rng.random(n) < write_fraction
+    return pd.DataFrame({"pasid": pasid.astype(np.int64), "block": block.astype(np.int64),
+                         "write": write})
+
+
+def check_trace(trace):
+    """Validate a trace DataFrame; return it with int64/bool columns."""
+    import pandas as pd
+
+    if not isinstance(trace, pd.DataFrame):
+        raise InputError("a trace must be a DataFrame with columns pasid, block[, write]")
+    missing = {"pasid", "block"} - set(trace.columns)
+    if missing:
+        raise InputError(f"trace is missing column(s): {', '.join(sorted(missing))}")
+    if len(trace) == 0:
+        raise InputError("trace has no requests")
+    out = pd.DataFrame()
+    for col in ("pasid", "block"):
+        values = pd.to_numeric(trace[col], errors="coerce")
+        bad = values.isna() | (values % 1 != 0) | (values < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"trace row {row}: {col}={trace[col].iloc[row]!r} is not a "
+                             "non-negative integer")
+        out[col] = values.astype(np.int64)
+    if (out["pasid"] >= 1 << 20).any():
+        raise InputError("trace has a pasid beyond the 20-bit PASID range")
+    if (out["block"] >= 1 << 36).any():
+        raise InputError("trace has a block beyond the 36-bit virtual block range")
+    if "write" in trace.columns:
+        w = trace["write"]
+        if w.dtype != bool:
+            mapped = w.astype(str).str.strip().str.lower().map(
+                {"0": False, "1": True, "false": False, "true": True, "r": False, "w": True})
+            if mapped.isna().any():
+                row = int(np.flatnonzero(mapped.isna().to_numpy())[0])
+                raise InputError(f"trace row {row}: write={w.iloc[row]!r} is not 0/1/true/false/r/w")
+            w = mapped.astype(bool)
+        out["write"] = w.to_numpy()
+    else:
+        out["write"] = False
+    return out
+
+
+def read_trace(path) -> "object":
+    """A trace from a CSV file with a header ``pasid,block[,write]``."""
+    import pandas as pd
+
+    try:
+        trace = pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError(f"trace file {path!r} not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"trace file {path!r} is malformed: {exc}".splitlines()[0]) from None
+    return check_trace(trace)
