@@ -15,6 +15,8 @@ from labkit.lab.errors import InputError
 
 
 def _load_scorecard(folder: Path) -> dict:
+    if not folder.is_dir():
+        raise InputError(f"cannot compare with {folder}: no such folder")
     path = folder / "scorecard.json"
     if not path.is_file():
         raise InputError(f"no scorecard.json in {folder}: not a `labkit reproduce` output folder")
@@ -40,8 +42,6 @@ def chart_fingerprints(folder: Path) -> dict[tuple[str, int], str]:
 def compare_runs(old_dir: str | Path, new_dir: str | Path) -> dict:
     """``{"claims": [...], "figures": [...]}``: only what changed, appeared or vanished."""
     old_dir, new_dir = Path(old_dir), Path(new_dir)
-    if not old_dir.is_dir():
-        raise InputError(f"cannot compare with {old_dir}: no such folder")
     old = {c["id"]: c for c in _load_scorecard(old_dir)["claims"]}
     new = {c["id"]: c for c in _load_scorecard(new_dir)["claims"]}
     claims = []
