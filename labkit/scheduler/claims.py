@@ -1,0 +1,48 @@
+"""The CMS claims (libdispatch HEP framework paper) that the scheduler notebooks check."""
+
+from labkit.lab.claims import define
+
+SOURCE = "libdispatch HEP framework paper (CMS, reco_hipileup_5_2_0)"
+
+define("cms.critical_path_speedup", area="scheduler", notebook="12_cms_critical_path",
+       text="critical-path speedup estimate, one event in flight (paper: 29%)",
+       paper=1.29, tolerance=0.03, rule="abs", source=SOURCE)
+define("cms.reentrant_max_speedup", area="scheduler", notebook="11_cms_figure3",
+       text="16 busy cores: fully re-entrant over single-threaded at 1 event in flight",
+       paper=1.30, tolerance=0.03, rule="abs", source=SOURCE + ", Fig. 3")
+define("cms.unsafe_vs_serial", area="scheduler", notebook="11_cms_figure3",
+       text="16 busy cores: all-thread-unsafe throughput / single-threaded, worst point "
+            "(at most 5% slower)",
+       paper=0.95, tolerance=0.0, rule="at_least", source=SOURCE + ", Fig. 3")
+define("cms.reentrant_16_vs_processes", area="scheduler", notebook="11_cms_figure3",
+       text="16 busy cores, 16 events in flight: fully re-entrant / 16 single-threaded "
+            "processes (within 2%)",
+       paper=1.0, tolerance=0.02, rule="abs", source=SOURCE + ", Fig. 3")
+define("cms.pipeline_falls_behind", area="scheduler", notebook="13_cms_figure4",
+       text="sleeping modules: last events-in-flight where one-event-at-a-time modules keep "
+            "up with N single-threaded jobs (falls behind beyond 2)",
+       paper=2, tolerance=0, rule="abs", source=SOURCE + ", Fig. 4")
+define("cms.serial_io_diverges", area="scheduler", notebook="13_cms_figure4",
+       text="sleeping modules, serial source and output: events in flight where throughput "
+            "first falls 2% below fully re-entrant (near 25)",
+       paper=25, tolerance=0.3, rule="rel", source=SOURCE + ", Fig. 4")
+define("cms.serial_io_flattens", area="scheduler", notebook="13_cms_figure4",
+       text="sleeping modules, serial source and output: events in flight where perfect "
+            "scaling meets the plateau (near 44)",
+       paper=44, tolerance=0.2, rule="rel", source=SOURCE + ", Fig. 4")
+define("cms.reentrant_keeps_30pct", area="scheduler", notebook="13_cms_figure4",
+       text="sleeping modules: fully re-entrant throughput / (N x single-threaded) at the "
+            "largest events in flight (up to 1600; paper keeps ~1.30)",
+       paper=1.30, tolerance=0.03, rule="abs", source=SOURCE + ", Fig. 4")
+define("cms.low_concurrency_periods", area="scheduler", notebook="14_cms_figure5",
+       text="one typical event: long periods with one or two modules running "
+            "(tracking; converted photons)",
+       paper=2, tolerance=0, rule="abs", source=SOURCE + ", Fig. 5")
+define("cms.sim_vs_threads", area="scheduler", notebook="15_cms_sim_vs_threads",
+       text="simulated and real-thread throughput differ by at most 1% (scaled-down "
+            "configuration run for real here)",
+       paper=0.01, tolerance=0.0, rule="at_most", source=SOURCE)
+define("cms.coroutines_identical", area="scheduler", notebook="16_cms_coroutines",
+       text="the same configuration written as coroutines processes the same events with "
+            "the same module runs and simulated times as with callbacks",
+       paper="identical", rule="true", source="C++ coroutines talk (await/yield)")

@@ -1,0 +1,93 @@
+"""The ``labkit cms`` command group (DESIGN.md's contract).
+
+- ``labkit cms critical-path --config PATH --json``
+  -> ``{"speedup_bound", "mean_event_work_s", "mean_critical_path_s"}``
+- ``labkit cms simulate --config PATH --cores N --inflight N --events N [--wait busy|sleep]
+  [--safety as-config|reentrant|one-at-a-time|unsafe] [--source-serial]
+  [--backend sim|threads --time-scale S] [--seed S] --json``
+  -> ``{"throughput_ev_per_s", "events", "module_runs", "sim_time_s", "wall_s",
+  "speedup_vs_serial", "mean_concurrency"}``
+
+``--source-serial`` makes the source and the output modules one-event-at-a-time (the
+paper's Figure 4 third curve; the source is always read one event at a time).
+Arguments only here; the work is imported inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+        return value
+
+    return parse
+
+
+def cmd_critical_path(args):
+    from labkit.scheduler.hep.analysis import speedup_bound
+    from labkit.scheduler.hep.config import load
+
+    return speedup_bound(load(args.config))
+
+
+def cmd_simulate(args):
+    from labkit.scheduler.hep.config import load
+    from labkit.scheduler.hep.study import simulate
+
+    config = load(args.config)
+    return simulate(config, cores=args.cores, inflight=args.inflight, events=args.events,
+                    wait=args.wait, safety=args.safety, serial_io=args.source_serial,
+                    backend=args.backend, time_scale=args.time_scale, seed=args.seed)
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("cms", help="the libdispatch CMS framework: critical path, "
+                                              "simulation on N cores")
+    sub = group.add_subparsers(dest="cms_command", metavar="SUBCOMMAND",
+                               parser_class=type(group))
+    sub.required = True
+
+    p = sub.add_parser("critical-path", help="mean work, mean critical path and the speedup "
+                                             "bound of one event in flight")
+    p.add_argument("--config", required=True, help="toy-mt-framework JSON configuration")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_critical_path)
+
+    p = sub.add_parser("simulate", help="process events with N in flight on N cores")
+    p.add_argument("--config", required=True, help="toy-mt-framework JSON configuration")
+    p.add_argument("--cores", type=_positive_int("--cores"), required=True)
+    p.add_argument("--inflight", type=_positive_int("--inflight"), required=True,
+                   help="Event instances processed simultaneously")
+    p.add_argument("--events", type=_positive_int("--events"), required=True)
+    p.add_argument("--wait", choices=["busy", "sleep"], default=None,
+                   help="force every module to busy-wait or sleep (default: as configured)")
+    p.add_argument("--safety", choices=["as-config", "reentrant", "one-at-a-time", "unsafe"],
+                   default="as-config", help="thread-safety of every module")
+    p.add_argument("--source-serial", action="store_true",
+                   help="source and output modules one event at a time")
+    p.add_argument("--backend", choices=["sim", "threads"], default="sim")
+    p.add_argument("--time-scale", type=_positive_float, default=1.0,
+                   help="multiply every module time (run a scaled-down configuration)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="start at a random place of the 100-event timing cycle")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_simulate)

@@ -1,0 +1,70 @@
+"""Small hand-made configurations: the paper's Figure 2 example and a synthetic
+workload generator (DAG shape and timing distributions) for what-if studies without
+the CMS data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labkit.lab.errors import InputError
+from labkit.scheduler.hep.config import Configuration
+from labkit.scheduler.hep.modules import REENTRANT, Filter, OutputModule, Producer
+from labkit.scheduler.hep.paths import EndPath, Path
+from labkit.scheduler.runtime import BUSY
+
+
+def figure2(wait: str = BUSY) -> tuple[Configuration, list]:
+    """The paper's small example: producers A-D, filters F1-F3 on two paths, and an
+    output module O on the EndPath. Returns (configuration, end paths)."""
+    def producer(label, t, get=()):
+        return Producer(label, get=get, times=t, wait=wait)
+
+    modules = [
+        producer("A", [0.10]), producer("B", [0.20, 0.15], ["A"]),
+        producer("C", [0.15, 0.25], ["A"]), producer("D", [0.10], ["B", "C"]),
+        Filter("F1", get=["A"], times=[0.05], wait=wait),
+        Filter("F2", get=["B"], times=[0.05], wait=wait,
+               body=lambda event: event.index % 2 == 0),  # rejects odd events
+        Filter("F3", get=["D"], times=[0.05], wait=wait),
+        OutputModule("O", get=["C", "D"], times=[0.10], wait=wait),
+    ]
+    paths = [Path("p1", ["F1", "F2"]), Path("p2", ["F3"])]
+    config = Configuration(name="figure2", modules=modules, paths=paths, events=4,
+                           inflight=2, busy_wait_scale=2.2e7)
+    return config, [EndPath("e", ["O"])]
+
+
+def synthetic(producers: int = 200, *, layers: int = 12, fan_in: int = 3, outputs: int = 2,
+              mean_time: float = 0.05, sigma: float = 1.5, seed: int = 0,
+              thread_type: str = REENTRANT, wait: str = BUSY, n_times: int = 100) -> Configuration:
+    """A random layered DAG: each producer gets up to ``fan_in`` producers of earlier
+    layers; times are lognormal (median ``mean_time``, shape ``sigma``, heavy-tailed
+    like the CMS data); each output module gets a random half of the last layers and
+    sits alone on a path."""
+    for name, value in (("producers", producers), ("layers", layers), ("outputs", outputs)):
+        if not isinstance(value, int) or value < 1:
+            raise InputError(f"{name} must be a positive integer, got {value!r}")
+    if not mean_time > 0 or not sigma >= 0:
+        raise InputError("mean_time must be > 0 and sigma >= 0")
+    rng = np.random.default_rng(seed)
+    layer = np.sort(rng.integers(0, layers, producers))
+    modules, labels = [], []
+    for i in range(producers):
+        earlier = [j for j in range(i) if layer[j] < layer[i]]
+        k = min(len(earlier), int(rng.integers(0, fan_in + 1)))
+        get = [labels[j] for j in rng.choice(earlier, size=k, replace=False)] if k else []
+        times = rng.lognormal(np.log(mean_time), sigma, n_times)
+        label = f"m{i:03d}"
+        labels.append(label)
+        modules.append(Producer(label, get=get, times=times, wait=wait, thread_type=thread_type))
+    paths = []
+    for o in range(outputs):
+        pool = labels[len(labels) // 2:]
+        get = list(rng.choice(pool, size=max(1, len(pool) // 2), replace=False))
+        label = f"output{o}"
+        modules.append(OutputModule(label, get=get, times=rng.lognormal(np.log(mean_time), 0.3,
+                                                                          n_times),
+                                    wait=wait, thread_type=thread_type))
+        paths.append(Path(f"o{o}", [label]))
+    return Configuration(name=f"synthetic-{producers}-{seed}", modules=modules, paths=paths,
+                         events=100, inflight=4, busy_wait_scale=2.2e7)

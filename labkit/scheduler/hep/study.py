@@ -1,0 +1,197 @@
+"""Running a configuration: one simulation (the CLI's ``cms simulate``) and the sweeps
+behind the paper's Figures 3 and 4.
+
+Throughputs are steady-state (:func:`~labkit.scheduler.hep.processor.steady_throughput`);
+a sweep point with N in flight processes ``k N + 100 + N`` events (:func:`sweep_events`);
+``speedup_vs_serial`` divides by the single-threaded framework's throughput on the same
+events (simulated for ``sim``, run for real for ``threads``).
+"""
+
+from __future__ import annotations
+
+import random
+
+from labkit.lab.errors import InputError
+from labkit.scheduler.hep.analysis import event_times
+from labkit.scheduler.hep.modules import Source
+from labkit.scheduler.hep.processor import EventProcessor, check_positive
+from labkit.scheduler.hep.serial import SerialFramework
+from labkit.scheduler.runtime import WAITS, make_runtime
+
+FIG3_CURVES = ("single-threaded processes", "all thread-unsafe", "fully re-entrant")
+FIG4_CURVES = ("fully re-entrant", "one event at a time", "re-entrant, serial source and output")
+
+
+def prepare(config, wait: str | None = None):
+    """The configuration with every module's wait forced to ``wait`` (None: as is)."""
+    if wait is None:
+        return config
+    if wait not in WAITS:
+        raise InputError(f"unknown wait {wait!r}: choose busy or sleep")
+    return config.with_wait(wait)
+
+
+def source_for(events: int, seed: int | None = None) -> Source:
+    """``events`` events; a seed starts them at a random place in the eventTimes cycle."""
+    check_positive("events", events)
+    offset = 0 if seed is None else random.Random(seed).randrange(100)
+    return Source(events, offset=offset)
+
+
+def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-config",
+                  serial_io=False, backend="sim", time_scale=1.0, seed=None, record=False,
+                  coroutines=False, warmup=None):
+    """Process ``events`` events and return the ProcessResult (``warmup``: events left
+    out of the steady-state throughput, default ``inflight``)."""
+    check_positive("cores", cores)
+    runtime = make_runtime(backend, cores, time_scale=time_scale, record=record)
+    modules = config.modules
+    if coroutines:
+        from labkit.scheduler.hep.coroutine_modules import as_coroutines
+
+        modules = as_coroutines(modules)
+    processor = EventProcessor(runtime, modules, config.paths, inflight=inflight,
+                               safety=safety, serial_io=serial_io)
+    result = processor.run(source_for(events, seed))
+    result.warmup = warmup
+    return result
+
+
+def run_serial(config, *, events: int, processes: int = 1, cores: int | None = None,
+               backend="sim", time_scale=1.0, seed=None, warmup=None):
+    """The single-threaded framework: simulated (``processes`` jobs on ``cores``) or
+    for real on this thread (``backend="threads"``, one process)."""
+    framework = SerialFramework(config.modules, config.paths)
+    source = source_for(events, seed)
+    if backend == "threads":
+        return framework.run(source, time_scale=time_scale)
+    runtime = make_runtime("sim", cores or processes, time_scale=time_scale, record=False)
+    result = framework.run_on(runtime, source, processes=processes)
+    result.warmup = warmup
+    return result
+
+
+def simulate(config, *, cores: int, inflight: int, events: int, wait: str | None = None,
+             safety: str = "as-config", serial_io: bool = False, backend: str = "sim",
+             time_scale: float = 1.0, seed: int | None = None) -> dict:
+    """The ``labkit cms simulate`` answer (keys as in DESIGN.md)."""
+    config = prepare(config, wait)
+    result = run_framework(config, cores=cores, inflight=inflight, events=events,
+                           safety=safety, serial_io=serial_io, backend=backend,
+                           time_scale=time_scale, seed=seed)
+    serial = run_serial(config, events=events, backend=backend, time_scale=time_scale,
+                        seed=seed)
+    throughput = result.throughput
+    serial_throughput = serial.throughput
+    offset = source_for(events, seed).offset
+    _, times = event_times(config, offset + events)
+    work = float(times[offset:].sum()) * time_scale
+    return {
+        "throughput_ev_per_s": throughput,
+        "events": int((result.events["status"] == "ok").sum()),
+        "module_runs": result.module_runs,
+        "sim_time_s": result.sim_time_s,
+        "wall_s": result.wall_s,
+        "speedup_vs_serial": throughput / serial_throughput,
+        "mean_concurrency": work / result.sim_time_s if result.sim_time_s > 0 else 0.0,
+    }
+
+
+def sweep_events(inflight: int, turnovers: int = 2, cycle: int = 100) -> tuple[int, int]:
+    """(events, warm-up) for a sweep point with N in flight: ``turnovers`` x N events of
+    warm-up, one whole eventTimes cycle (100 events) measured, then N events of drain
+    (see :func:`steady_throughput`), so every point averages the same event mix as the
+    single-threaded reference. An unsaturated system is steady after one turnover; a
+    saturated serial queue needs about four (then within 0.1% of its exact plateau,
+    1 / mean service time; two turnovers still leave a few % of start-up bias)."""
+    warmup = turnovers * inflight
+    return warmup + cycle + inflight, warmup
+
+
+def _progress(items, progress: bool, desc: str):
+    if not progress:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, leave=False)
+
+
+def figure3(config, *, inflights, cores: int = 16, progress: bool = False):
+    """Busy modules on ``cores`` cores: throughput of single-threaded processes,
+    all-thread-unsafe and fully re-entrant frameworks vs events in flight.
+
+    Rows: ``curve, inflight, throughput, speedup_vs_serial, vs_processes`` where
+    ``vs_processes`` divides by ``min(N, cores)`` single-threaded processes."""
+    import pandas as pd
+
+    config = prepare(config, "busy")
+    events, warmup = sweep_events(1)
+    serial = run_serial(config, events=events, warmup=warmup).throughput
+    rows = []
+    for n in _progress(list(inflights), progress, "Figure 3"):
+        events, warmup = sweep_events(n)
+        procs = run_serial(config, events=events, processes=n, cores=cores,
+                           warmup=warmup).throughput
+        unsafe = run_framework(config, cores=cores, inflight=n, events=events,
+                               safety="unsafe", warmup=warmup).throughput
+        reentrant = run_framework(config, cores=cores, inflight=n, events=events,
+                                  safety="reentrant", warmup=warmup).throughput
+        for curve, x in zip(FIG3_CURVES, (procs, unsafe, reentrant)):
+            rows.append((curve, n, x, x / serial, x / (min(n, cores) * serial)))
+    return pd.DataFrame(rows, columns=["curve", "inflight", "throughput", "speedup_vs_serial",
+                                       "vs_processes"])
+
+
+def figure4(config, *, inflights, limits=None, progress: bool = False):
+    """Sleeping modules (no core is held): throughput vs events in flight for a fully
+    re-entrant framework, one-event-at-a-time modules and re-entrant producers with a
+    serial source and output. Rows: ``curve, inflight, throughput, vs_single`` where
+    ``vs_single`` = throughput / (N x single-threaded throughput). ``limits`` maps a
+    curve to its largest events in flight (a flat curve need not go to 2000)."""
+    import pandas as pd
+
+    config = prepare(config, "sleep")
+    events, warmup = sweep_events(1)
+    serial = run_serial(config, events=events, warmup=warmup).throughput
+    settings = {FIG4_CURVES[0]: dict(safety="reentrant"),
+                FIG4_CURVES[1]: dict(safety="one-at-a-time"),
+                FIG4_CURVES[2]: dict(safety="reentrant", serial_io=True)}
+    rows = []
+    limits = limits or {}
+    points = [(c, n) for n in inflights for c in FIG4_CURVES if n <= limits.get(c, n)]
+    for curve, n in _progress(points, progress, "Figure 4"):
+        # sleeping tasks hold no core: the core count does not matter, 1 is cheapest.
+        # Fully re-entrant sleeping modules queue nowhere: one turnover of warm-up is
+        # enough; the serial curves saturate a queue and need four
+        events, warmup = sweep_events(n, turnovers=1 if curve == FIG4_CURVES[0] else 4)
+        x = run_framework(config, cores=1, inflight=n, events=events, warmup=warmup,
+                          **settings[curve]).throughput
+        rows.append((curve, n, x, x / (n * serial)))
+    return pd.DataFrame(rows, columns=["curve", "inflight", "throughput", "vs_single"])
+
+
+def figure4_claims(frame) -> dict:
+    """The numbers Figure 4's claims are about, from a :func:`figure4` frame:
+
+    - ``pipeline_last_keeping_up``: largest N where one-event-at-a-time modules still
+      reach N single-threaded jobs (``vs_single >= 1``);
+    - ``serial_io_diverges``: first N where the serial-output curve is 2% below fully
+      re-entrant;
+    - ``serial_io_flattens``: N where perfect scaling (fully re-entrant's per-event rate at
+      N = 1) reaches the serial-output plateau (its throughput at its largest N);
+    - ``reentrant_vs_single_at_max``: fully re-entrant ``vs_single`` at its largest N.
+    """
+    by = {c: f.set_index("inflight") for c, f in frame.groupby("curve")}
+    pipe, full, sio = by[FIG4_CURVES[1]], by[FIG4_CURVES[0]], by[FIG4_CURVES[2]]
+    keeping = pipe.index[pipe["vs_single"] >= 1 - 1e-9]
+    common = sio.index.intersection(full.index)
+    ratio = sio.loc[common, "throughput"] / full.loc[common, "throughput"]
+    below = common[ratio.to_numpy() < 0.98]
+    slope = full["throughput"].iloc[0] / full.index[0]
+    return {
+        "pipeline_last_keeping_up": int(keeping.max()) if len(keeping) else 0,
+        "serial_io_diverges": int(below.min()) if len(below) else float("nan"),
+        "serial_io_flattens": float(sio["throughput"].iloc[-1] / slope),
+        "reentrant_vs_single_at_max": float(full["vs_single"].iloc[-1]),
+        "reentrant_max_inflight": int(full.index.max()),
+    }

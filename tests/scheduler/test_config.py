@@ -1,0 +1,97 @@
+"""Reading toy-mt-framework configurations and refusing bad ones, naming the module."""
+
+import json
+
+import numpy as np
+import pytest
+
+from labkit import InputError
+from labkit.lab import find_data
+from labkit.scheduler.hep.config import load, parse
+
+
+def good():
+    return {"process": {
+        "options": {"nSimultaneousEvents": 2},
+        "source": {"@type": "demo::SimpleSource", "iterations": 5},
+        "producers": [
+            {"@label": "a", "@type": "demo::EventTimesBusyWaitProducer",
+             "threadType": "ThreadSafeBetweenInstances", "eventTimes": [0.1, 0.2], "toGet": []},
+            {"@label": "b", "@type": "demo::EventTimesSleepingProducer",
+             "threadType": "ThreadUnsafe", "eventTimes": [0.3],
+             "toGet": [{"label": "a", "product": ""}]},
+        ],
+        "filters": [
+            {"@label": "outputX", "@type": "demo::EventTimesBusyWaitPassFilter",
+             "threadType": "ThreadSafeBetweenModules", "eventTimes": [0.05],
+             "toGet": [{"label": "b", "product": ""}]},
+        ],
+        "paths": {"o": ["outputX"]},
+    }}
+
+
+def test_parse_good_configuration():
+    config = parse(good())
+    by = config.by_label
+    assert [m.label for m in config.modules] == ["a", "b", "outputX"]
+    assert by["b"].wait == "sleep" and by["b"].thread_type == "ThreadUnsafe"
+    assert by["outputX"].kind == "output"
+    assert by["a"].work(3) == 0.2  # event i uses eventTimes[i % len]
+    assert config.events == 5 and config.inflight == 2
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda p: p["producers"][0].update({"@type": "demo::Bogus"}), "'a': unknown module type"),
+    (lambda p: p["producers"][1]["toGet"].append({"label": "zz", "product": ""}),
+     "'b': depends on missing label 'zz'"),
+    (lambda p: p["producers"][0]["toGet"].append({"label": "b", "product": ""}),
+     "dependency cycle"),
+    (lambda p: p["paths"].update({"bad": ["a"]}), "path 'bad': module 'a' is a producer"),
+    (lambda p: p["paths"].update({"bad": ["nope"]}), "path 'bad': names missing module"),
+    (lambda p: p["producers"][0].update({"eventTimes": [0.1, -2]}), "'a': .*negative"),
+    (lambda p: p["producers"][1].update({"eventTimes": ["fast"]}), "'b': .*non-numeric"),
+    (lambda p: p["producers"][1].update({"threadType": "Sometimes"}), "'b': unknown threadType"),
+    (lambda p: p["producers"].append(dict(p["producers"][0])), "'a': label used twice"),
+])
+def test_bad_configurations_name_the_module(mutate, message):
+    data = good()
+    mutate(data["process"])
+    with pytest.raises(InputError, match=message):
+        parse(data)
+
+
+def test_cycle_message_names_modules():
+    data = good()
+    data["process"]["producers"][0]["toGet"].append({"label": "b", "product": ""})
+    with pytest.raises(InputError) as info:
+        parse(data)
+    assert "'a'" in str(info.value) or "'b'" in str(info.value)
+
+
+def test_malformed_json_and_missing_file(tmp_path):
+    bad = tmp_path / "bad.config"
+    bad.write_text('{"process": {"producers": [}')
+    with pytest.raises(InputError, match="bad.config.*malformed JSON at line 1"):
+        load(bad)
+    with pytest.raises(InputError, match="not found"):
+        load(tmp_path / "missing.json")
+    ok = tmp_path / "ok.json"
+    ok.write_text(json.dumps(good()))
+    assert load(ok).name == "ok.json"
+
+
+def test_real_configurations(hipileup):
+    assert len(hipileup.modules) == 491
+    assert sum(m.kind == "output" for m in hipileup.modules) == 2
+    demo = load(find_data("cms/test_config.json"))
+    assert [p.labels for p in demo.paths] == [("first", "second", "third", "fourth")]
+    assert demo.by_label["beta"].work(7) == 0.02
+    minbias = load(find_data("cms/reco_minbias_busywait.config"))
+    kinds = [m.thread_type for m in minbias.modules]
+    assert kinds.count("ThreadUnsafe") == 4 and kinds.count("ThreadSafeBetweenModules") == 1
+    # independent reference: mean summed eventTimes straight from the JSON
+    raw = json.loads(find_data("cms/reco_hipileup_5_2_0_busywait_perfectIO.config").read_text())
+    mods = raw["process"]["producers"] + raw["process"]["filters"]
+    work = np.mean([sum(m["eventTimes"][i % len(m["eventTimes"])] for m in mods)
+                    for i in range(100)])
+    assert work == pytest.approx(23.88, abs=0.005)
