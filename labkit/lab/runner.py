@@ -18,7 +18,8 @@ from labkit.lab.profiles import check_profile
 from labkit.lab.scorecard import collect
 
 KERNEL = "python3"
-CELL_TIMEOUT_S = 1800  # a cell that runs longer is stuck: fail the run, never hang
+# A cell that runs longer than this is stuck: fail the run, never hang.
+CELL_TIMEOUT_S = {"quick": 600, "paper": 3600}
 
 
 @dataclass
@@ -104,12 +105,12 @@ def _write_html(executed: Path) -> Path | None:
 
 def run_notebook(notebook: str | Path, *, profile: str = "quick", parameters: dict | None = None,
                  out_dir: str | Path = "reports", tag: str | None = None,
-                 html: bool = True, timeout_s: float | None = CELL_TIMEOUT_S) -> RunResult:
+                 html: bool = True, timeout_s: float | None = None) -> RunResult:
     """Execute ``notebook`` with ``profile`` and ``parameters`` into ``out_dir``.
 
     Bad input (unknown notebook, profile or parameter) raises :class:`InputError` before
-    anything runs; a failing cell, or one running longer than ``timeout_s``, gives
-    ``ok=False`` and an error naming the cell.
+    anything runs; a failing cell, or one running longer than ``timeout_s`` (default:
+    :data:`CELL_TIMEOUT_S` for the profile), gives ``ok=False`` and an error naming the cell.
     """
     import papermill as pm
 
@@ -126,7 +127,7 @@ def run_notebook(notebook: str | Path, *, profile: str = "quick", parameters: di
     try:
         pm.execute_notebook(str(path), str(executed), parameters={"profile": profile, **params},
                             kernel_name=KERNEL, progress_bar=False, cwd=str(path.parent),
-                            execution_timeout=timeout_s)
+                            execution_timeout=timeout_s or CELL_TIMEOUT_S[profile])
     except Exception as exc:  # papermill wraps kernel failures; keep them as results
         error = _failure_message(path, exc)
         ename = getattr(exc, "ename", type(exc).__name__)
