@@ -80,7 +80,7 @@ def build_parser() -> Parser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:  # an area whose command group is not written yet
-            if exc.name != module_name:
+            if exc.name not in (module_name, module_name.rsplit(".", 1)[0]):
                 raise
             continue
         module.register(sub)
