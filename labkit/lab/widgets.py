@@ -8,6 +8,7 @@ the dashboard instead of a traceback.
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 from labkit.lab.errors import InputError
@@ -38,8 +39,11 @@ def data_html(frame, max_rows: int = 200) -> str:
 class WhatIf:
     """Lay out ``controls`` (name -> ipywidget) above an output that redraws on change.
 
-    ``WhatIf(compute, chart, cores=IntSlider(...), ...).show()`` in a notebook; with
-    ``continuous_update=False`` on sliders a drag recomputes once, on release.
+    ``WhatIf(compute, chart, cores=IntSlider(...), ...).show()`` in a notebook. The first
+    drawing happens in the cell (so papermill and nbval see it); later ones, triggered by
+    a control, run in a background thread so the dashboard stays responsive: a newer
+    setting supersedes a running computation, and the Stop button abandons it (its result
+    is dropped when it arrives; the chart keeps the last completed setting).
     """
 
     def __init__(self, compute: Callable, chart: Callable, **controls):
@@ -49,17 +53,41 @@ class WhatIf:
         self.output = w.Output()
         self.message = w.HTML()
         self.data = w.HTML()
+        self.stop = w.Button(description="Stop", icon="stop", disabled=True,
+                             tooltip="abandon the running computation")
+        self.stop.on_click(lambda _button: self.cancel())
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         for control in controls.values():
-            control.observe(lambda _change: self.update(), names="value")
-        self.box = w.VBox([w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")),
+            control.observe(lambda _change: self.update(background=True), names="value")
+        self.box = w.VBox([w.HBox([*controls.values(), self.stop],
+                                  layout=w.Layout(flex_flow="row wrap")),
                            self.message, self.output, self.data])
 
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
-    def update(self):
-        self.message.value = "<i>computing…</i>"
-        frame, chart, problem = evaluate_frame(self.compute, self.chart, self.values())
+    def update(self, background: bool = False):
+        """Recompute for the controls' current values (in a thread if ``background``)."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        self.message.value = "<i class='labkit-busy'>computing…</i>"
+        self.stop.disabled = False
+        if not background:
+            return self._run(generation, self.values())
+        self._thread = threading.Thread(target=self._run, args=(generation, self.values()),
+                                        daemon=True)
+        self._thread.start()
+        return None
+
+    def _run(self, generation: int, values: dict):
+        frame, chart, problem = evaluate_frame(self.compute, self.chart, values)
+        with self._lock:
+            if generation != self._generation:  # superseded or stopped meanwhile
+                return None
+            self.stop.disabled = True
         self.message.value = (f"<b class='labkit-problem' style='color:#c0392b'>{problem}</b>"
                               if problem else "")
         self.data.value = data_html(frame) if frame is not None else ""
@@ -69,6 +97,18 @@ class WhatIf:
         if chart is not None:
             self.output.append_display_data(chart)
         return chart
+
+    def cancel(self) -> None:
+        """Abandon the running computation; the chart keeps the last completed result."""
+        with self._lock:
+            self._generation += 1
+        self.stop.disabled = True
+        self.message.value = "<i class='labkit-stopped'>stopped: showing the last completed setting</i>"
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the background computation (if any) has finished."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def show(self):
         from IPython.display import display

@@ -36,10 +36,56 @@ def test_whatif_recomputes_when_a_control_changes():
     board = WhatIf(line, chart, slope=slider)
     board.update()
     assert "<td>2</td>" in board.data.value and board.message.value == ""
-    slider.value = 3  # the observer recomputes, as a drag in the browser would
-    assert "<td>6</td>" in board.data.value
+    slider.value = 3  # the observer recomputes in the background, as a drag would
+    board.wait(10)
+    assert "<td>6</td>" in board.data.value and board.stop.disabled
     slider.value = 0
+    board.wait(10)
     assert "slope 0 is not allowed" in board.message.value and board.data.value == ""
+
+
+def test_stop_abandons_a_running_computation_and_keeps_the_last_chart():
+    import threading
+
+    release = threading.Event()
+
+    def slow(slope):
+        if slope == 2:
+            release.wait(10)
+        return line(slope)
+
+    slider = w.IntSlider(value=1, min=-3, max=3)
+    board = WhatIf(slow, chart, slope=slider)
+    board.update()
+    slider.value = 2
+    assert not board.stop.disabled and "computing" in board.message.value
+    board.cancel()
+    release.set()
+    board.wait(10)
+    assert "stopped" in board.message.value
+    assert "<td>2</td>" in board.data.value and "<td>4</td>" not in board.data.value
+
+
+def test_a_newer_setting_supersedes_a_running_one():
+    import threading
+
+    release = threading.Event()
+
+    def slow(slope):
+        if slope == 2:
+            release.wait(10)
+        return line(slope)
+
+    slider = w.IntSlider(value=1, min=-3, max=3)
+    board = WhatIf(slow, chart, slope=slider)
+    board.update()
+    slider.value = 2           # slow, will finish last
+    first = board._thread
+    slider.value = 3           # fast
+    board.wait(10)
+    release.set()
+    first.join(10)
+    assert "<td>6</td>" in board.data.value  # slope 3 wins, the late slope-2 result is dropped
 
 
 def test_data_html_is_a_disclosure_with_the_table():
