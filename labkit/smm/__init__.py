@@ -1,0 +1,8 @@
+"""Small matrix multiplication (the LIBXSMM samples): JIT-specialized kernels found
+through a code registry, batched streaming cases, SPECFEM and NEK kernels, transposes.
+
+Modules: ``spec`` (what a GEMM is), ``codegen`` and ``registry`` (dispatch), ``cases``,
+``strategies`` and ``streaming`` (the smm samples), ``specfem``, ``nek``, ``transpose``,
+``dispatch_cost`` and ``roofline``. Importing this package loads no numba: import the
+module you need, e.g. ``from labkit.smm.registry import dispatch``.
+"""

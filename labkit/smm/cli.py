@@ -1,0 +1,126 @@
+"""``labkit smm``: small matrix multiplication benchmarks from the command line.
+
+Arguments only here (importing this module must stay cheap); the handlers import numba
+and the kernels when they run.
+"""
+
+from __future__ import annotations
+
+from labkit.lab.errors import InputError
+
+
+def _positive(name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise InputError(f"{name} must be a positive integer, got {text!r}") from None
+        if value <= 0:
+            raise InputError(f"{name} must be a positive integer, got {value}")
+        return value
+    return parse
+
+
+def cmd_bench(args) -> dict:
+    from labkit.smm.spec import parse_mnk
+    from labkit.smm.streaming import bench
+
+    m, n, k = parse_mnk(args.mnk)
+    result = bench(m, n, k, stream=args.stream, kernel=args.kernel, batch=args.batch,
+                   threads=args.threads, dtype=args.dtype, prefetch=args.prefetch,
+                   repeat=args.repeat, check=False)
+    return {key: result[key] for key in ("gflops", "gbps", "pseudo_flops_per_cycle", "seconds")}
+
+
+def cmd_specfem(args) -> dict:
+    from labkit.smm.specfem import table
+
+    frame = table(elements=args.elements, repeat=args.repeat, threads=args.threads,
+                  progress=False)
+    return {"threads": args.threads, "elements": args.elements,
+            "variants": {row.variant: {"seconds": row.seconds, "speedup_pct": row.speedup_pct,
+                                       "agrees": bool(row.agrees)}
+                         for row in frame.itertuples()}}
+
+
+def cmd_dispatch(args) -> dict:
+    from labkit.smm.dispatch_cost import costs
+
+    frame = costs(threads=args.threads, calls=args.calls, generate=args.generate)
+    return {f"{row.measure} ({row.threads} thr) ns": row.ns for row in frame.itertuples()}
+
+
+def cmd_stpm(args) -> dict:
+    from labkit.smm.nek import stpm
+
+    return stpm(args.m, args.n, args.k, args.size1, args.size, threads=args.threads)
+
+
+def cmd_rstr(args) -> dict:
+    from labkit.smm.nek import rstr
+
+    return rstr(args.m, args.n, args.k, args.mm, args.nn, args.kk, args.size1, args.size,
+                threads=args.threads)
+
+
+def cmd_transpose(args) -> dict:
+    from labkit.smm.transpose import bench
+
+    return bench(args.m, args.n, args.ldi, args.ldo, inplace=args.inplace, dtype=args.dtype)
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("smm", help="small matrix multiplication (LIBXSMM samples)")
+    sub = group.add_subparsers(dest="smm_command", metavar="SUBCOMMAND",
+                               parser_class=type(group))
+    sub.required = True
+
+    p = sub.add_parser("bench", help="time one batched streaming case and strategy")
+    p.add_argument("--mnk", required=True, metavar="M,N,K", help="matrix sizes, e.g. 5,25,5")
+    p.add_argument("--stream", default="ABC", help="ABC, AB, AC, BC or none (default ABC)")
+    p.add_argument("--kernel", default="labkit",
+                   help="labkit, numpy, einsum, blas, loops or dispatch (default labkit)")
+    p.add_argument("--batch", type=_positive("--batch"), default=None,
+                   help="products per run (default: ~32 MB of streamed operands)")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
+    p.add_argument("--prefetch", default="none", help="none (default) or next")
+    p.add_argument("--repeat", type=_positive("--repeat"), default=5,
+                   help="timed runs; the best is reported (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_bench)
+
+    p = sub.add_parser("specfem", help="the SPECFEM 5x5x5 element kernel variants")
+    p.add_argument("--elements", type=_positive("--elements"), default=2000)
+    p.add_argument("--repeat", type=_positive("--repeat"), default=5)
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_specfem)
+
+    p = sub.add_parser("dispatch", help="dispatch costs: empty call, cached lookup, generation")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--calls", type=_positive("--calls"), default=100_000)
+    p.add_argument("--generate", type=int, default=1,
+                   help="fresh kernels to generate for the JIT cost (0: skip)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_dispatch)
+
+    for name, sizes, handler, text in (
+            ("stpm", ("m", "n", "k"), cmd_stpm, "NEK small tensor-product multiply (axhelm)"),
+            ("rstr", ("m", "n", "k", "mm", "nn", "kk"), cmd_rstr, "NEK restriction operator")):
+        p = sub.add_parser(name, help=text)
+        for size in sizes:
+            p.add_argument(size, type=_positive(size))
+        p.add_argument("size1", help="the strategy (the sample's mode): labkit, loops or numpy")
+        p.add_argument("size", type=_positive("size"), help="number of elements")
+        p.add_argument("--threads", type=_positive("--threads"), default=1)
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.set_defaults(handler=handler)
+
+    p = sub.add_parser("transpose", help="out-of-place or in-place transpose bandwidth")
+    for size in ("m", "n", "ldi", "ldo"):
+        p.add_argument(size, type=_positive(size))
+    p.add_argument("--inplace", action="store_true")
+    p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_transpose)

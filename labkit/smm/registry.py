@@ -1,0 +1,116 @@
+"""The code registry: ``dispatch(m, n, k, ...)`` returns a kernel JIT-specialized for
+exactly those parameters, generated once and found again.
+
+Why it is shaped like this (LIBXSMM's dispatch): a lookup of a kernel that exists must
+cost less than a microsecond, so the hit path is one tuple build and one dict lookup with
+no lock (the GIL makes dict reads atomic; the hit counter is bumped unlocked too, so
+under heavy contention it may miss a few increments). Only a miss takes a lock: a per-key lock, so
+two threads asking for the same new kernel generate it once while lookups of other
+kernels never wait. Generated code lives on disk (see :mod:`labkit.smm.codegen`), so a
+new process finds it again without recompiling.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from labkit.smm.spec import GemmSpec, make_spec
+
+
+class Kernel:
+    """A generated kernel: ``kernel(a, b, c)`` on column-major buffers, ``kernel.gemm`` the
+    raw numba function (views in, no checks) and ``kernel.run`` the batched driver."""
+
+    __slots__ = ("spec", "gemm", "run", "module", "generation_s")
+
+    def __init__(self, spec: GemmSpec, module, generation_s: float):
+        self.spec, self.module, self.generation_s = spec, module, generation_s
+        self.gemm, self.run = module.gemm, module.run
+
+    def __call__(self, a, b, c):
+        """``C = alpha*op(A)*op(B) + beta*C`` on one product; arrays are checked first."""
+        from labkit.smm.operands import flat
+
+        s = self.spec
+        self.gemm(flat("a", a, s.a_size, s.dtype), flat("b", b, s.b_size, s.dtype),
+                  flat("c", c, s.c_size, s.dtype, writable=True))
+        return c
+
+    def __repr__(self):
+        return f"Kernel({self.spec.name})"
+
+
+class Registry:
+    """Kernels by key, with hit/miss counters and the time spent generating."""
+
+    def __init__(self):
+        self._kernels: dict[tuple, Kernel] = {}
+        self._locks: dict[GemmSpec, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.generation_s = 0.0
+
+    def dispatch(self, m, n, k, lda=None, ldb=None, ldc=None, alpha=1.0, beta=1.0,
+                 transa="N", transb="N", dtype="float64", prefetch="none") -> Kernel:
+        key = (m, n, k, lda, ldb, ldc, alpha, beta, transa, transb, dtype, prefetch)
+        kernel = self._kernels.get(key)
+        if kernel is not None:
+            self.hits += 1
+            return kernel
+        return self._miss(key)
+
+    def _miss(self, key: tuple) -> Kernel:
+        spec = make_spec(*key)                       # InputError before any compilation
+        kernel = self._kernels.get(spec)
+        if kernel is None:
+            with self._guard:
+                lock = self._locks.setdefault(spec, threading.Lock())
+            with lock:                               # one generation per spec
+                kernel = self._kernels.get(spec)
+                if kernel is None:
+                    kernel = self._generate(spec)
+                    self._kernels[key] = kernel
+                    return kernel
+        with self._guard:                            # generated meanwhile, or another spelling
+            self.hits += 1
+            self._kernels[key] = kernel
+        return kernel
+
+    def _generate(self, spec: GemmSpec) -> Kernel:
+        from labkit.smm import codegen
+
+        start = time.perf_counter()
+        module = codegen.load(spec)
+        took = time.perf_counter() - start
+        kernel = Kernel(spec, module, took)
+        with self._guard:
+            self.misses += 1
+            self.generation_s += took
+            self._kernels[spec] = kernel
+        return kernel
+
+    def stats(self) -> dict:
+        """Counters: ``hits``, ``misses``, ``kernels`` (distinct specs), ``generation_s``."""
+        kernels = sum(1 for key in list(self._kernels) if isinstance(key, GemmSpec))
+        return {"hits": self.hits, "misses": self.misses, "kernels": kernels,
+                "generation_s": self.generation_s}
+
+    def clear(self) -> None:
+        """Forget every kernel in this process (the on-disk cache stays)."""
+        with self._guard:
+            self._kernels.clear()
+            self._locks.clear()
+            self.hits = self.misses = 0
+            self.generation_s = 0.0
+
+
+REGISTRY = Registry()
+
+
+def dispatch(m, n, k, lda=None, ldb=None, ldc=None, alpha=1.0, beta=1.0, transa="N",
+             transb="N", dtype="float64", prefetch="none") -> Kernel:
+    """The kernel for these parameters from the process-wide registry (see module doc)."""
+    return REGISTRY.dispatch(m, n, k, lda, ldb, ldc, alpha, beta, transa, transb, dtype,
+                             prefetch)

@@ -1,0 +1,183 @@
+"""Batched small GEMMs in the five streaming cases, timed and reported the way the
+LIBXSMM ``smm`` samples report them: duration, GFLOPS, memory bandwidth (not for the
+case with nothing streamed) and the pseudo-performance ``(2mnk - mn)`` FLOPS per cycle.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from labkit.lab.errors import InputError
+from labkit.smm.cases import Case, get_case
+from labkit.smm.operands import random_stack, reference
+from labkit.smm.spec import GemmSpec, make_spec, positive_int
+from labkit.smm.strategies import prepare
+
+
+def check_threads(threads) -> int:
+    """1..numba's thread count (more would oversubscribe the cores)."""
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    if isinstance(threads, bool) or not hasattr(threads, "__index__") or not 1 <= threads <= most:
+        raise InputError(f"threads must be an integer from 1 to {most}, got {threads!r}")
+    return int(threads)
+
+
+@contextmanager
+def thread_limits(threads: int):
+    """numba and BLAS both limited to ``threads`` (never both spreading over all cores)."""
+    import numba
+
+    threads = check_threads(threads)
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:                  # optional: BLAS keeps its own setting
+            yield
+        else:
+            with threadpool_limits(limits=threads):
+                yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def operands(spec: GemmSpec, case: Case, batch: int, threads: int, seed: int = 0):
+    """``(A, B, C)`` in batch layout: streamed operands ``batch`` deep, cached ones 1 deep
+    (C kept in cache: one per thread)."""
+    rng = np.random.default_rng(seed)
+    a = random_stack(spec, "a", batch if case.a else 1, rng)
+    b = random_stack(spec, "b", batch if case.b else 1, rng)
+    c = random_stack(spec, "c", batch if case.c else threads, rng)
+    return a, b, c
+
+
+def expected(spec: GemmSpec, case: Case, A, B, C0, batch: int, threads: int) -> np.ndarray:
+    """What ``C`` must hold after one run, computed by numpy (float64)."""
+    if case.c:
+        return reference(spec, A, B, C0)
+    out = C0[:, :, :spec.m].astype(np.float64).copy()
+    bounds = np.linspace(0, batch, threads + 1).astype(int)
+    single = reference(spec, A[:1], B[:1], np.zeros_like(C0[:1]))[0]
+    for t in range(threads):
+        lo, hi = bounds[t], bounds[t + 1]
+        if case.a:
+            out[t] += reference(spec, A[lo:hi], B[lo:hi], np.zeros((hi - lo,) + C0.shape[1:], C0.dtype)).sum(0)
+        else:
+            out[t] += (hi - lo) * single
+    return out
+
+
+def nominal_hz() -> float:
+    """The clock used for pseudo cycles: the kernel's reported MHz (BogoMIPS/2 otherwise)."""
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return 2.5e9
+    for key, scale in (("cpu MHz", 1e6), ("bogomips", 0.5e6)):
+        for line in text.splitlines():
+            if line.lower().startswith(key.lower()):
+                return float(line.split(":")[1]) * scale
+    return 2.5e9
+
+
+def bench(m, n, k, stream="ABC", kernel="labkit", batch=None, threads=1, dtype="float64",
+          prefetch="none", repeat=5, seed=0, check=True, footprint_mb=32.0) -> dict:
+    """Time ``repeat`` runs of one case and strategy; report the best run.
+
+    ``batch`` defaults to the number of products whose A, B and C occupy ``footprint_mb``
+    (32 MB: beyond the L2 caches, as large as this machine's shared L3); every case then
+    computes the same number of products.
+    Returns ``seconds, gflops, gbps, pseudo_flops_per_cycle`` plus the setting and
+    ``max_error`` against numpy (when ``check``).
+    """
+    case = get_case(stream)
+    threads = check_threads(threads)
+    repeat = positive_int("repeat", repeat)
+    spec = make_spec(m, n, k, beta=case.beta, dtype=dtype, prefetch=prefetch)
+    if batch is None:       # as many products as A, B and C streamed would fit, in any case
+        per = (spec.a_size + spec.b_size + spec.c_size) * spec.itemsize
+        if not isinstance(footprint_mb, (int, float)) or not footprint_mb > 0:
+            raise InputError(f"footprint_mb must be a positive number, got {footprint_mb!r}")
+        batch = int(min(2_000_000, max(1000, footprint_mb * 1e6 // per)))
+    batch = positive_int("batch", batch)
+    A, B, C = operands(spec, case, batch, threads, seed)
+    C0 = C.copy()
+    with thread_limits(threads):
+        run = prepare(kernel, spec, case, A, B, C, batch, threads)
+        run()                                   # warm-up (and the result we check)
+        error = None
+        if check:
+            want = expected(spec, case, A, B, C0, batch, threads)
+            error = float(np.max(np.abs(C[:, :, :spec.m] - want)) / max(1.0, np.max(np.abs(want))))
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+    seconds = min(times)
+    bytes_moved = batch * case.bytes_per_product(spec.a_size, spec.b_size, spec.c_size, spec.itemsize)
+    return {
+        "m": spec.m, "n": spec.n, "k": spec.k, "stream": case.name, "kernel": kernel,
+        "dtype": spec.dtype, "batch": int(batch), "threads": threads, "prefetch": prefetch,
+        "seconds": seconds,
+        "gflops": batch * spec.flops / seconds / 1e9,
+        "gbps": (bytes_moved / seconds / 1e9) if bytes_moved else None,
+        "pseudo_flops_per_cycle": batch * spec.pseudo_flops / (seconds * nominal_hz()),
+        "max_error": error,
+    }
+
+
+def sweep(shapes, streams=("ABC",), kernels=("labkit", "numpy"), progress=True, **options):
+    """One :func:`bench` row per shape x stream x kernel, as a tidy DataFrame."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    grid = [(s, st, kn) for s in shapes for st in streams for kn in kernels]
+    rows = [bench(*shape, stream=st, kernel=kn, **options)
+            for shape, st, kn in tqdm(grid, disable=not progress, desc="smm")]
+    frame = pd.DataFrame(rows)
+    frame["shape"] = frame["m"].astype(str) + "x" + frame["n"].astype(str) + "x" + frame["k"].astype(str)
+    return frame
+
+
+TARGETS = {(5, 25, 5): 1.14, (25, 5, 5): 1.87, (5, 5, 5): 2.26, (8, 64, 8): 1.41,
+           (64, 8, 8): 1.09, (13, 5, 7): 1.64, (16, 16, 16): 0.98, (32, 32, 32): 1.17}
+"""Issue 5's speed targets: labkit / numpy.matmul, A, B and C streamed, double, 1 thread
+(90% of LIBXSMM's speed on this machine kind)."""
+
+
+def ratio(m, n, k, peer="numpy", rounds=3, stream="ABC", repeat=5, **options) -> dict:
+    """labkit's speed over ``peer``'s on the same setting, timed back to back ``rounds``
+    times so both see the same machine load; the median ratio is reported."""
+    import statistics
+
+    rounds = positive_int("rounds", rounds)
+    ratios, ours, theirs = [], [], []
+    for _ in range(rounds):
+        lab = bench(m, n, k, stream=stream, kernel="labkit", repeat=repeat, check=False, **options)
+        ref = bench(m, n, k, stream=stream, kernel=peer, repeat=repeat, check=False, **options)
+        ratios.append(ref["seconds"] / lab["seconds"])
+        ours.append(lab["gflops"])
+        theirs.append(ref["gflops"])
+    return {"shape": f"{m}x{n}x{k}", "stream": stream, "peer": peer, "rounds": rounds,
+            "labkit_gflops": statistics.median(ours), "peer_gflops": statistics.median(theirs),
+            "ratio": statistics.median(ratios)}
+
+
+def target_ratios(rounds=3, progress=True, **options):
+    """:func:`ratio` against numpy for every shape of :data:`TARGETS`, with ``target`` and
+    ``met`` columns."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    rows = []
+    for (m, n, k), target in tqdm(list(TARGETS.items()), disable=not progress, desc="targets"):
+        row = ratio(m, n, k, rounds=rounds, **options)
+        rows.append({**row, "target": target, "met": row["ratio"] >= target})
+    return pd.DataFrame(rows)

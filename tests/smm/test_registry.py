@@ -1,0 +1,127 @@
+"""The code registry: specialised kernels agree with numpy, are generated once, are
+found again (counters), survive on disk across processes, and refuse bad arrays."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from labkit import InputError
+from labkit.smm.registry import Registry, dispatch
+
+
+def colmajor(rng, rows, cols, ld, dtype="float64"):
+    """A column-major matrix with leading dimension ld, as its raw buffer and its values."""
+    buf = rng.standard_normal(ld * cols).astype(dtype)
+    return buf, buf.reshape(cols, ld).T[:rows]
+
+
+@pytest.mark.parametrize("m, n, k, lda, ldb, ldc, alpha, beta, ta, tb, dtype", [
+    (5, 25, 5, None, None, None, 1.0, 1.0, "N", "N", "float64"),
+    (13, 5, 7, 16, 9, 14, 1.0, 0.0, "N", "N", "float64"),
+    (3, 4, 11, None, None, None, -1.0, 1.0, "T", "N", "float64"),
+    (6, 2, 3, 5, 4, 7, 1.0, 0.0, "T", "T", "float32"),
+    (33, 3, 9, None, None, None, 1.0, 1.0, "N", "T", "float64"),
+])
+def test_kernel_matches_numpy(m, n, k, lda, ldb, ldc, alpha, beta, ta, tb, dtype):
+    kern = dispatch(m, n, k, lda, ldb, ldc, alpha, beta, ta, tb, dtype)
+    s = kern.spec
+    rng = np.random.default_rng(1)
+    a, A = colmajor(rng, *s.a_shape, s.lda, dtype)
+    b, B = colmajor(rng, *s.b_shape, s.ldb, dtype)
+    c, C = colmajor(rng, m, n, s.ldc, dtype)
+    c_before = c.copy()
+    opA = A if ta == "N" else A.T
+    opB = B if tb == "N" else B.T
+    want = alpha * opA.astype(float) @ opB.astype(float) + beta * C.astype(float)
+    kern(a, b, c)
+    tol = 1e-12 if dtype == "float64" else 1e-4
+    np.testing.assert_allclose(C, want, rtol=tol, atol=tol)
+    # padding rows between ldc and m are never written
+    pad = c.reshape(n, s.ldc)[:, m:]
+    np.testing.assert_array_equal(pad, c_before.reshape(n, s.ldc)[:, m:])
+
+
+def test_fortran_ordered_arrays_are_accepted():
+    rng = np.random.default_rng(2)
+    A = np.asfortranarray(rng.standard_normal((4, 3)))
+    B = np.asfortranarray(rng.standard_normal((3, 2)))
+    C = np.zeros((4, 2), order="F")
+    dispatch(4, 2, 3, beta=0.0)(A, B, C)
+    np.testing.assert_allclose(C, A @ B, rtol=1e-13)
+
+
+def test_counters_and_identity():
+    reg = Registry()
+    first = reg.dispatch(7, 3, 2)
+    again = reg.dispatch(7, 3, 2)
+    spelled = reg.dispatch(7, 3, 2, 7, 2, 7)          # same spec, explicit leading dims
+    assert first is again is spelled
+    stats = reg.stats()
+    assert stats["misses"] == 1 and stats["hits"] == 2 and stats["kernels"] == 1
+    assert stats["generation_s"] > 0
+
+
+def test_concurrent_generation_happens_once():
+    reg = Registry()
+    got, barrier = [], threading.Barrier(6)
+
+    def worker():
+        barrier.wait()
+        got.append(reg.dispatch(9, 2, 3, 11, None, None, 1.0, 0.0))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 6 and all(k is got[0] for k in got)
+    assert reg.stats()["misses"] == 1 and reg.stats()["hits"] == 5
+
+
+def test_bad_arrays_are_refused_before_compiled_code():
+    kern = dispatch(4, 4, 4)
+    ok = np.zeros(16)
+    with pytest.raises(InputError, match="a holds 15"):
+        kern(np.zeros(15), ok, ok.copy())
+    with pytest.raises(InputError, match="dtype float32"):
+        kern(ok, np.zeros(16, np.float32), ok.copy())
+    with pytest.raises(InputError, match="not contiguous"):
+        kern(np.zeros(32)[::2], ok, ok.copy())
+    with pytest.raises(InputError, match="read-only"):
+        ro = np.zeros(16)
+        ro.flags.writeable = False
+        kern(ok, ok, ro)
+    with pytest.raises(InputError, match="numpy array"):
+        kern([0.0] * 16, ok, ok.copy())
+    with pytest.raises(InputError, match="lda"):
+        dispatch(4, 4, 4, lda=3)
+
+
+SCRIPT = """
+import json, numpy as np
+from labkit.smm.registry import dispatch
+k = dispatch(3, 5, 2, beta=0.0)
+a = np.arange(6.0); b = np.arange(10.0); c = np.zeros(15)
+k(a, b, c)
+st = k.gemm.stats
+print(json.dumps({"c": c.tolist(), "hits": sum(st.cache_hits.values()),
+                  "misses": sum(st.cache_misses.values())}))
+"""
+
+
+def test_disk_cache_across_processes(tmp_path):
+    env = dict(os.environ, LABKIT_CACHE=str(tmp_path))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", SCRIPT], env=env, check=True,
+                                      capture_output=True, text=True).stdout)
+            for _ in range(2)]
+    want = (np.arange(6.0).reshape(2, 3).T @ np.arange(10.0).reshape(5, 2).T).T.ravel()
+    for run in runs:
+        np.testing.assert_allclose(run["c"], want)
+    assert runs[0]["misses"] == 1 and runs[0]["hits"] == 0     # compiled, written to disk
+    assert runs[1]["hits"] == 1 and runs[1]["misses"] == 0     # loaded, not recompiled
+    assert list(tmp_path.rglob("smm_*.py"))
