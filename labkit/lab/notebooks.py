@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -42,12 +43,38 @@ def read(path: Path) -> dict:
 
 
 def parameters(path: Path) -> dict:
-    """The ``parameters`` cell's names with their default values and types."""
-    import papermill as pm
+    """The ``parameters`` cell's names with their default values (source text) and types.
 
-    found = pm.inspect_notebook(str(path))
-    return {name: {"default": info["default"], "type": info["inferred_type_name"]}
-            for name, info in found.items()}
+    Parsed with :mod:`ast`, so any Python literal works as a default (papermill's own
+    inspector gives up on strings holding ``=``, such as ``"X(i,j)=B(i,k)*C(k,j)"``).
+    """
+    nb = read(path)
+    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
+             and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    source = "".join(cells[0].get("source", ""))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise InputError(f"notebook {Path(path).stem}: its parameters cell is not valid "
+                         f"Python: {exc.msg} (line {exc.lineno})") from None
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, annotation = node.targets[0], None
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, annotation = node.target, node.annotation
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            default = ast.get_source_segment(source, node.value)
+            try:
+                kind = type(ast.literal_eval(node.value)).__name__
+            except ValueError:
+                kind = ast.unparse(annotation) if annotation is not None else "None"
+            found[target.id] = {"default": default, "type": kind}
+    return found
 
 
 def title(nb: dict) -> str:
