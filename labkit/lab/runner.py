@@ -127,7 +127,8 @@ def run_notebook(notebook: str | Path, *, profile: str = "quick", parameters: di
     try:
         pm.execute_notebook(str(path), str(executed), parameters={"profile": profile, **params},
                             kernel_name=KERNEL, progress_bar=False, cwd=str(path.parent),
-                            execution_timeout=timeout_s or CELL_TIMEOUT_S[profile])
+                            execution_timeout=timeout_s or CELL_TIMEOUT_S[profile],
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except Exception as exc:  # papermill wraps kernel failures; keep them as results
         error = _failure_message(path, exc)
         ename = getattr(exc, "ename", type(exc).__name__)
