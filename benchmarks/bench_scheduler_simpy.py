@@ -6,7 +6,7 @@ eventTimes entry. The SimPy version is the idiomatic one: a process per module p
 event, waiting on its dependencies' events and a ``Resource`` of cores. Both must agree
 on the simulated time; the ratio printed is module executions per wall second.
 
-    python benchmarks/bench_scheduler_simpy.py [--events 64] [--repeat 3]
+    python benchmarks/bench_scheduler_simpy.py [--events 64] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def main():
     parser.add_argument("--events", type=int, default=64)
     parser.add_argument("--cores", type=int, default=16)
     parser.add_argument("--inflight", type=int, default=16)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     config, real = cms_config()
     if not real:

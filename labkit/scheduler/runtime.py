@@ -18,6 +18,7 @@ this API, so it is written once.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 
 from labkit.lab.errors import InputError
@@ -154,6 +155,11 @@ class Runtime:
         self.tasks_run = 0
 
     # -- API used by the framework -------------------------------------------------
+    def lock(self):
+        """A lock guarding framework state touched by concurrent tasks (an event's
+        wrappers): a new one each time on real threads."""
+        return threading.Lock()
+
     def serial_queue(self, label: str = "serial") -> SerialQueue:
         return self.serial_class(self, label)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from labkit.scheduler.coro import Future
 
 OK, FAILED, CANCELLED = "ok", "failed", "cancelled"
@@ -23,7 +21,7 @@ class Event:
     needs is never touched; ``get`` is the coroutine-side synchronous get."""
 
     __slots__ = ("index", "run", "processor", "wrappers", "products", "lock", "error",
-                 "cancelled", "start", "end", "path_results")
+                 "cancelled", "start", "end", "path_results", "made")
 
     def __init__(self, index: int, run: int, processor):
         self.index = index
@@ -31,11 +29,12 @@ class Event:
         self.processor = processor
         self.wrappers: dict = {}
         self.products: dict = {}
-        self.lock = threading.Lock()
+        self.lock = processor.runtime.lock()
         self.error: BaseException | None = None
         self.cancelled = False
         self.start = self.end = 0.0
         self.path_results: dict = {}
+        self.made: list = []  # the wrapper lists of the prefetch plans applied to it
 
     def wrapper(self, label: str):
         """The per-event wrapper of module ``label`` (created on first use)."""

@@ -19,7 +19,7 @@ from labkit.scheduler.coro import Driver
 from labkit.scheduler.hep.event import Event
 from labkit.scheduler.hep.modules import ONE_AT_A_TIME, REENTRANT, UNSAFE, Source
 from labkit.scheduler.hep.paths import run_paths
-from labkit.scheduler.hep.wrappers import FilterWrapper, ProducerWrapper
+from labkit.scheduler.hep.wrappers import FilterWrapper, PrefetchPlan, ProducerWrapper
 from labkit.scheduler.runtime import Task
 
 SAFETY = {"as-config": None, "reentrant": REENTRANT, "one-at-a-time": ONE_AT_A_TIME,
@@ -106,6 +106,7 @@ class EventProcessor:
                               for label, m in self.modules.items()}
         self.group_class = runtime.group_class
         self.source_queue = runtime.serial_queue("source")
+        self._plans: dict = {}
         self._lock = threading.Lock()
         self._reset_count()
 
@@ -113,6 +114,14 @@ class EventProcessor:
     def make_wrapper(self, label: str, event: Event):
         cls, module, queue = self.wrapper_parts[label]
         return cls(module, event, queue)
+
+    def prefetch_plan(self, label: str) -> PrefetchPlan:
+        """The prefetch of ``label`` on a fresh event, worked out once (see
+        :class:`~labkit.scheduler.hep.wrappers.PrefetchPlan`)."""
+        plan = self._plans.get(label)
+        if plan is None:
+            plan = self._plans[label] = PrefetchPlan(self.modules, label, self.wrapper_parts)
+        return plan
 
     def _reset_count(self) -> None:
         self._runs = count()
@@ -217,6 +226,8 @@ class EventProcessor:
     def _event_done(self, event: Event) -> None:
         event.end = self.runtime.now()
         event.wrappers = {}  # break event <-> wrapper cycles: plain refcounting frees them
+        for made in event.made:
+            made.clear()
         error = "" if event.error is None else str(event.error)
         with self._lock:
             self._rows.append((event.index, event.run, event.start, event.end, event.status,

@@ -25,16 +25,21 @@ class ModuleWrapper:
     """One module on one event.
 
     To keep a simulated module run cheap, the wrapper is also its own prefetch task group
-    (``count``: one token per dependency still missing, ``leave`` when one is done) and
+    (``count``: the dependencies still missing; each one, when done, leaves the group by
+    decrementing it under the event's lock, and the last leave submits the module) and
     the task that runs the module (it carries the runtime's task fields ``fn, work,
-    sleep, name, module, event, queue``), so a run allocates nothing else.
+    sleep, name, module, event, queue``), so a run allocates nothing else. ``waiters``
+    holds what to notify when the module is done, in registration order: dependent
+    wrappers (their group is left) and :class:`Callback` s (called).
     """
 
     __slots__ = ("spec", "ev", "home", "state", "waiters", "result", "error", "count",
-                 "work", "sleep", "queue")
+                 "work", "sleep", "queue", "made", "static")
     name = "module"
     stores_product = False
-    # result, error: set when the module ran; count: the prefetch group's tokens
+    # result, error: set when the module ran; count: the prefetch group's size;
+    # made, static: a PrefetchPlan's wrappers for this event and the indices in it of
+    # this module's dependents (they wait for it before any later waiter)
 
     def __init__(self, spec, ev, home):
         self.spec = spec
@@ -45,6 +50,8 @@ class ModuleWrapper:
         self.work = spec.times[ev.index % spec.n_times]
         self.sleep = spec.sleeps
         self.queue = None
+        self.made = None
+        self.static = ()
 
     @property
     def module(self) -> str:  # task field (trace)
@@ -62,9 +69,9 @@ class ModuleWrapper:
             state = self.state
             if state != DONE:
                 if self.waiters is None:
-                    self.waiters = [callback]
+                    self.waiters = [Callback(callback)]
                 else:
-                    self.waiters.append(callback)
+                    self.waiters.append(Callback(callback))
                 if state == IDLE:
                     self.state = PREFETCHING
         if state == DONE:
@@ -74,7 +81,14 @@ class ModuleWrapper:
 
     def _prefetch(self) -> None:
         """Ask for this module's dependencies, theirs, and so on (a work list, not
-        recursion: a deep chain of modules cannot overflow the stack)."""
+        recursion: a deep chain of modules cannot overflow the stack). On a fresh event
+        (none of them asked for yet, the usual case for an event's first path) the
+        processor's precomputed :class:`PrefetchPlan` wires the same groups at once."""
+        ev = self.ev
+        plan = ev.processor.prefetch_plan(self.spec.label)
+        if plan.members is not None and ev.wrappers.keys().isdisjoint(plan.members):
+            plan.apply(self)
+            return
         pending = [self]
         while pending:
             pending.extend(pending.pop()._ask())
@@ -85,11 +99,11 @@ class ModuleWrapper:
         (marked prefetching here, to be prefetched by the caller)."""
         deps = self.spec.get
         if not deps:
-            self._launch()
+            self._go()
             return []
         ev = self.ev
-        wrappers, parts, leave = ev.wrappers, ev.processor.wrapper_parts, self.leave
-        tokens = [True]  # the group's own entry, left last (see leave)
+        wrappers, parts = ev.wrappers, ev.processor.wrapper_parts
+        missing = 0
         start = []
         with ev.lock:
             for label in deps:
@@ -100,29 +114,22 @@ class ModuleWrapper:
                 state = wrapper.state
                 if state == DONE:
                     continue
-                tokens.append(False)  # enter
+                missing += 1  # enter
                 if state == IDLE:
                     wrapper.state = PREFETCHING
-                    wrapper.waiters = [leave]
+                    wrapper.waiters = [self]
                     start.append(wrapper)
+                elif wrapper.waiters is None:  # prefetching by a plan: no waiter yet
+                    wrapper.waiters = [self]
                 else:
-                    wrapper.waiters.append(leave)
-            self.count = tokens
-        if tokens.pop():  # the group's own leave
-            self._launch()
+                    wrapper.waiters.append(self)
+            self.count = missing
+        if not missing:  # the group's notify: nothing to wait for
+            self._go()
         return start
 
-    def leave(self) -> None:
-        """A dependency is done; the last leave submits the module to its queue (the
-        group's notify). Lock-free: ``list.pop`` is atomic, and only the final pop
-        returns the True entry that was put first."""
-        if self.count.pop():
-            if self.spec.is_coroutine:
-                self._launch()
-            else:
-                self.home.async_(self)
-
-    def _launch(self) -> None:
+    def _go(self) -> None:
+        """The prefetch group is empty: submit the module to its queue."""
         spec = self.spec
         if spec.is_coroutine:
             self.home.async_(Task(self._start_coroutine, 0.0, BUSY, "start", spec.label,
@@ -141,16 +148,43 @@ class ModuleWrapper:
     def fn(self) -> None:
         """Run the module (called by the runtime once its work is done)."""
         ev = self.ev
-        error = self._dependency_error() if ev.error is not None or ev.cancelled else None
-        result = None
-        if error is None:
-            spec = self.spec
-            ev.processor.tick()
-            try:
-                result = spec.body(ev) if spec.body is not None else spec.default(ev)
-            except Exception as exc:
-                error = ModuleFailure(spec.label, ev.index, exc)
-        self._finish(result, error)
+        if ev.error is not None or ev.cancelled:
+            error = self._dependency_error()
+            if error is not None:
+                self._finish(None, error)
+                return
+        spec = self.spec
+        ev.processor.tick()
+        try:
+            result = spec.body(ev) if spec.body is not None else spec.default(ev)
+        except Exception as exc:
+            self._finish(None, ModuleFailure(spec.label, ev.index, exc))
+            return
+        # the common case, _finish(result, None) inlined: this runs once per module run
+        self.result = result
+        self.error = None
+        if self.stores_product:
+            ev.products[spec.label] = result
+        with ev.lock:
+            self.state = DONE
+            ready = []
+            static = self.static
+            if static:  # leave each waiter's group, in registration order
+                made = self.made
+                for j in static:
+                    waiter = made[j]
+                    waiter.count -= 1
+                    if not waiter.count:
+                        ready.append(waiter)
+            waiters = self.waiters
+            if waiters is not None:
+                self.waiters = None
+                for waiter in waiters:
+                    waiter.count -= 1
+                    if not waiter.count:
+                        ready.append(waiter)
+        for waiter in ready:
+            waiter._go()
 
     def _start_coroutine(self) -> None:
         ev, spec = self.ev, self.spec
@@ -178,9 +212,100 @@ class ModuleWrapper:
         with ev.lock:
             self.state = DONE
             waiters, self.waiters = self.waiters, None
-        if waiters:
-            for callback in waiters:
-                callback()
+            made = self.made
+            ready = []
+            for waiter in [made[j] for j in self.static] + (waiters or []):
+                waiter.count -= 1
+                if not waiter.count:
+                    ready.append(waiter)
+        for waiter in ready:
+            waiter._go()
+
+
+class Callback:
+    """A callback waiting for a module (``prefetch_and_run``): a group of one."""
+
+    __slots__ = ("count", "fn")
+
+    def __init__(self, fn):
+        self.count = 1
+        self.fn = fn
+
+    def _go(self) -> None:
+        self.fn()
+
+
+class PrefetchPlan:
+    """What :meth:`ModuleWrapper._prefetch` does for module ``root`` on a fresh event,
+    worked out once per processor: the wrappers it makes (in order), each one's
+    dependents (whose prefetch group it leaves when done) and group size, and the
+    modules with nothing to wait for, submitted in the same order as the work list
+    would (so a simulation is unchanged). ``members``: the labels that must not have a
+    wrapper yet for the plan to apply (None: nothing to gain, use the work list)."""
+
+    __slots__ = ("nodes", "root_count", "launch", "members")
+
+    def __init__(self, modules, root: str, parts: dict):
+        index, labels, dependents, counts, launch = {root: 0}, [root], [[]], [0], []
+        pending = [root]
+        while pending:  # the work list of _prefetch/_ask, replayed on labels
+            label = pending.pop()
+            i = index[label]
+            start = []
+            for dep in modules[label].get:
+                j = index.get(dep)
+                if j is None:
+                    j = index[dep] = len(labels)
+                    labels.append(dep)
+                    dependents.append([])
+                    counts.append(0)
+                    start.append(dep)
+                dependents[j].append(i)
+                counts[i] += 1
+            if not counts[i]:
+                launch.append(i)
+            pending.extend(start)
+        # per made wrapper: label, class, module, queue, dependents, group size and the
+        # module's times and wait (read here rather than from the module: fewer objects
+        # touched per wrapper)
+        self.nodes = []
+        for label, deps, n in zip(labels[1:], dependents[1:], counts[1:]):
+            cls, spec, home = parts[label]
+            self.nodes.append((label, cls, spec, home, tuple(deps), n, spec.times, spec.n_times,
+                               spec.sleeps))
+        self.root_count = counts[0]
+        self.launch = launch
+        self.members = frozenset(labels[1:]) if len(labels) > 1 else None
+
+    def apply(self, root) -> None:
+        """Make and wire the wrappers for ``root`` (already prefetching), then submit
+        the modules that wait for nothing. The wrappers are made here field by field
+        (the same fields as ``ModuleWrapper.__init__``): this is the hottest loop of a
+        simulation."""
+        ev = root.ev
+        wrappers, index, new = ev.wrappers, ev.index, object.__new__
+        made = [root]
+        append = made.append
+        with ev.lock:
+            ev.made.append(made)  # the event clears it when done (no reference cycle)
+            root.count = self.root_count
+            for label, cls, spec, home, static, n, times, n_times, sleeps in self.nodes:
+                wrapper = new(cls)
+                wrapper.spec = spec
+                wrapper.ev = ev
+                wrapper.home = home
+                wrapper.state = PREFETCHING
+                wrapper.waiters = None
+                wrapper.work = times[index % n_times]
+                wrapper.sleep = sleeps
+                wrapper.queue = None
+                wrapper.made = made
+                wrapper.static = static
+                wrapper.count = n
+                wrappers[label] = wrapper
+                append(wrapper)
+        for i in self.launch:
+            made[i]._go()
 
 
 class ProducerWrapper(ModuleWrapper):
