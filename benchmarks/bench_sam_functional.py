@@ -1,7 +1,13 @@
 """Functional mode against scipy.sparse on SpMV and SpM*SpM at about 10^4 nonzeros.
 
-labkit's time is one simulation of the compiled graph on already bound tensors (scipy's
-is one product on an already built CSR matrix); the result is checked against scipy.
+labkit's time is one functional run of the compiled graph on already bound tensors, from
+the formatted input tensors to the output Tensor (every primitive over whole streams,
+token counts of every stream, output levels built); scipy's is one product on an already
+built CSR matrix.  Both are best-of-N in the same run; the result is checked against scipy.
+Outside the timed region, once per graph and inputs (scipy has no such step): compiling
+the graph, binding the tensors, and the first run, which JIT-loads numba, encodes the graph
+as integer instructions with the bound tensors' level arrays packed into flat arrays, and
+sizes the reusable stream arena (all cached for later runs on the same bound tensors).
 Target: labkit within 10x of scipy (ratio = labkit time / scipy time <= 10).
 
     python benchmarks/bench_sam_functional.py
@@ -58,8 +64,9 @@ def main():
     ratios = []
     for name, m in mats.items():
         ratios += bench(name, m.tocsr())
-    print(f"geometric-mean slowdown vs scipy: {float(np.exp(np.mean(np.log(ratios)))):.1f}x "
-          f"(target <= 10x)")
+    spmv, spmspm = ratios[0::2], ratios[1::2]
+    print(f"worst slowdown vs scipy: SpMV {max(spmv):.1f}x, SpM*SpM {max(spmspm):.1f}x; "
+          f"geometric mean {float(np.exp(np.mean(np.log(ratios)))):.1f}x (target <= 10x)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ DENSE, COMPRESSED, SINGLETON, BITVECTOR = 0, 1, 2, 3
 NORMAL, SKIP, WORDS = 0, 1, 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # inlined in numba IR: a call per token costs more
 def _is_stop(x):
     return x < 0 and x > STOP_LIMIT
 
@@ -385,7 +385,7 @@ def array_load(ref, tin, vals):
     return tok, val, t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _apply(op, x, y):
     if op == 0:
         return x + y
