@@ -3,15 +3,30 @@
 The callbacks are plain functions: ``compute(**values) -> DataFrame`` and
 ``chart(frame) -> altair chart``; both can be unit-tested without a browser. An
 :class:`~labkit.lab.errors.InputError` (an impossible setting) is shown as a message in
-the dashboard instead of a traceback.
+the dashboard instead of a traceback. A long ``compute`` may take a ``progress`` keyword:
+it is then called as ``progress(done, total)``, which moves the dashboard's progress bar
+and raises :class:`Cancelled` once the reader pressed Stop or moved a control again, so
+the computation really stops.
 """
 
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import Callable
 
 from labkit.lab.errors import InputError
+
+
+class Cancelled(Exception):
+    """Raised inside ``compute`` by its ``progress`` callback when the run is abandoned."""
+
+
+def accepts_progress(compute: Callable) -> bool:
+    try:
+        return "progress" in inspect.signature(compute).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def evaluate_frame(compute: Callable, chart: Callable, values: dict):
@@ -56,12 +71,14 @@ class WhatIf:
         self.stop = w.Button(description="Stop", icon="stop", disabled=True,
                              tooltip="abandon the running computation")
         self.stop.on_click(lambda _button: self.cancel())
+        self.bar = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="",
+                                   layout=w.Layout(visibility="hidden"))
         self._generation = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         for control in controls.values():
             control.observe(lambda _change: self.update(background=True), names="value")
-        self.box = w.VBox([w.HBox([*controls.values(), self.stop],
+        self.box = w.VBox([w.HBox([*controls.values(), self.stop, self.bar],
                                   layout=w.Layout(flex_flow="row wrap")),
                            self.message, self.output, self.data])
 
@@ -82,12 +99,26 @@ class WhatIf:
         self._thread.start()
         return None
 
+    def _progress(self, generation: int):
+        def report(done: int, total: int) -> None:
+            if generation != self._generation:
+                raise Cancelled()
+            self.bar.layout.visibility = "visible"
+            self.bar.value = min(1.0, done / total) if total else 1.0
+        return report
+
     def _run(self, generation: int, values: dict):
-        frame, chart, problem = evaluate_frame(self.compute, self.chart, values)
+        if accepts_progress(self.compute):
+            values = {**values, "progress": self._progress(generation)}
+        try:
+            frame, chart, problem = evaluate_frame(self.compute, self.chart, values)
+        except Cancelled:
+            return None
         with self._lock:
             if generation != self._generation:  # superseded or stopped meanwhile
                 return None
             self.stop.disabled = True
+        self.bar.layout.visibility = "hidden"
         self.message.value = (f"<b class='labkit-problem' style='color:#c0392b'>{problem}</b>"
                               if problem else "")
         self.data.value = data_html(frame) if frame is not None else ""
@@ -103,6 +134,7 @@ class WhatIf:
         with self._lock:
             self._generation += 1
         self.stop.disabled = True
+        self.bar.layout.visibility = "hidden"
         self.message.value = "<i class='labkit-stopped'>stopped: showing the last completed setting</i>"
 
     def wait(self, timeout: float | None = None) -> None:

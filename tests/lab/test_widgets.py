@@ -91,3 +91,27 @@ def test_a_newer_setting_supersedes_a_running_one():
 def test_data_html_is_a_disclosure_with_the_table():
     html = data_html(pd.DataFrame({"a": [1]}))
     assert html.startswith("<details class='labkit-data'>") and "<td>1</td>" in html
+
+
+def test_progress_moves_the_bar_and_stop_really_interrupts():
+    import threading
+
+    started, steps_done = threading.Event(), []
+
+    def long_compute(slope, progress):
+        for step in range(1000):
+            progress(step, 1000)
+            steps_done.append(step)
+            started.set()
+            threading.Event().wait(0.005)
+        return line(slope)
+
+    slider = w.IntSlider(value=1, min=-3, max=3)
+    board = WhatIf(long_compute, chart, slope=slider)
+    slider.value = 2
+    assert started.wait(10)
+    assert board.bar.layout.visibility == "visible" and 0 <= board.bar.value < 1
+    board.cancel()
+    board.wait(10)
+    assert not board._thread.is_alive() and len(steps_done) < 1000  # stopped early
+    assert board.bar.layout.visibility == "hidden" and "stopped" in board.message.value

@@ -42,9 +42,11 @@ def mix_safety(config, unsafe_share: float, one_at_a_time_share: float, seed: in
 
 def compute(config, *, cores: int = 16, inflight: int = 16, unsafe_share: float = 0.0,
             one_at_a_time_share: float = 0.0, slowest: int = 0, speedup: float = 1.0,
-            wait: str = "busy", events: int = 100):
+            wait: str = "busy", events: int = 100, progress=None):
     """Throughput vs events in flight (1..``inflight``, doubling) for the configuration as
-    is and with the what-if changes. Rows: ``curve, inflight, throughput, speedup``."""
+    is and with the what-if changes. Rows: ``curve, inflight, throughput, speedup``.
+    ``progress(done, total)``, if given, is called after each simulation (a dashboard's
+    progress bar; it may raise to abandon the computation)."""
     import pandas as pd
 
     if not isinstance(inflight, int) or inflight < 1:
@@ -59,6 +61,8 @@ def compute(config, *, cores: int = 16, inflight: int = 16, unsafe_share: float 
         for n in points:
             x = run_framework(cfg, cores=cores, inflight=n, events=2 * n + events).throughput
             rows.append((curve, n, x, x / serial))
+            if progress is not None:
+                progress(len(rows), 2 * len(points))
     return pd.DataFrame(rows, columns=["curve", "inflight", "throughput", "speedup"])
 
 
