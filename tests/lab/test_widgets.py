@@ -1,3 +1,5 @@
+import threading
+
 import altair as alt
 import ipywidgets as w
 import pandas as pd
@@ -44,9 +46,8 @@ def test_whatif_recomputes_when_a_control_changes():
     assert "slope 0 is not allowed" in board.message.value and board.data.value == ""
 
 
-def test_stop_abandons_a_running_computation_and_keeps_the_last_chart():
-    import threading
-
+def board_held_at_slope_2():
+    """A board whose computation for slope 2 blocks until the returned event is set."""
     release = threading.Event()
 
     def slow(slope):
@@ -58,6 +59,11 @@ def test_stop_abandons_a_running_computation_and_keeps_the_last_chart():
     board = WhatIf(slow, chart, slope=slider)
     board.update()
     slider.value = 2
+    return board, slider, release
+
+
+def test_stop_abandons_a_running_computation_and_keeps_the_last_chart():
+    board, _slider, release = board_held_at_slope_2()
     assert not board.stop.disabled and "computing" in board.message.value
     board.cancel()
     release.set()
@@ -67,35 +73,16 @@ def test_stop_abandons_a_running_computation_and_keeps_the_last_chart():
 
 
 def test_a_newer_setting_supersedes_a_running_one():
-    import threading
-
-    release = threading.Event()
-
-    def slow(slope):
-        if slope == 2:
-            release.wait(10)
-        return line(slope)
-
-    slider = w.IntSlider(value=1, min=-3, max=3)
-    board = WhatIf(slow, chart, slope=slider)
-    board.update()
-    slider.value = 2           # slow, will finish last
+    board, slider, release = board_held_at_slope_2()
     first = board._thread
-    slider.value = 3           # fast
+    slider.value = 3           # fast, finishes before the held slope-2 run
     board.wait(10)
     release.set()
     first.join(10)
     assert "<td>6</td>" in board.data.value  # slope 3 wins, the late slope-2 result is dropped
 
 
-def test_data_html_is_a_disclosure_with_the_table():
-    html = data_html(pd.DataFrame({"a": [1]}))
-    assert html.startswith("<details class='labkit-data'>") and "<td>1</td>" in html
-
-
 def test_progress_moves_the_bar_and_stop_really_interrupts():
-    import threading
-
     started, steps_done = threading.Event(), []
 
     def long_compute(slope, progress):
