@@ -82,6 +82,11 @@ def test_a_newer_setting_supersedes_a_running_one():
     assert "<td>6</td>" in board.data.value  # slope 3 wins, the late slope-2 result is dropped
 
 
+def test_data_html_is_a_disclosure_with_the_table():
+    html = data_html(pd.DataFrame({"a": [1]}))
+    assert html.startswith("<details class='labkit-data'>") and "<td>1</td>" in html
+
+
 def test_progress_moves_the_bar_and_stop_really_interrupts():
     started, steps_done = threading.Event(), []
 
