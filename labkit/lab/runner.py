@@ -8,6 +8,7 @@ A failed run still writes all three, so nothing is lost.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +19,9 @@ from labkit.lab.profiles import check_profile
 from labkit.lab.scorecard import collect
 
 KERNEL = "python3"
+# papermill re-infers the parameters cell with a regex and warns on strings holding "=";
+# labkit already validated the parameters with ast (labkit.lab.notebooks.parameters).
+logging.getLogger("papermill.translators").setLevel(logging.ERROR)
 # A cell that runs longer than this is stuck: fail the run, never hang.
 CELL_TIMEOUT_S = {"quick": 600, "paper": 3600}
 

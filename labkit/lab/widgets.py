@@ -146,5 +146,11 @@ class WhatIf:
         from IPython.display import display
 
         display(self.box)
+        self._shown = True
         self.update()
         return self
+
+    def _ipython_display_(self):
+        """A cell ending in ``WhatIf(...)`` shows it; one ending in ``.show()`` adds nothing."""
+        if not getattr(self, "_shown", False):
+            self.show()

@@ -107,3 +107,12 @@ def test_progress_moves_the_bar_and_stop_really_interrupts():
     board.wait(10)
     assert not board._thread.is_alive() and len(steps_done) < 1000  # stopped early
     assert board.bar.layout.visibility == "hidden" and "stopped" in board.message.value
+
+
+def test_a_shown_board_is_not_displayed_twice(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
+    board = WhatIf(line, chart, slope=w.IntSlider(value=1))
+    board._ipython_display_()          # a cell ending in WhatIf(...)
+    board._ipython_display_()          # displaying it again adds nothing
+    assert shown == [board.box]
