@@ -26,6 +26,7 @@ def colmajor(rng, rows, cols, ld, dtype="float64"):
     (3, 4, 11, None, None, None, -1.0, 1.0, "T", "N", "float64"),
     (6, 2, 3, 5, 4, 7, 1.0, 0.0, "T", "T", "float32"),
     (33, 3, 9, None, None, None, 1.0, 1.0, "N", "T", "float64"),
+    (8, 24, 8, 10, None, 9, -1.0, 0.0, "T", "N", "float64"),     # A held in locals, 3 column blocks
 ])
 def test_kernel_matches_numpy(m, n, k, lda, ldb, ldc, alpha, beta, ta, tb, dtype):
     kern = dispatch(m, n, k, lda, ldb, ldc, alpha, beta, ta, tb, dtype)
@@ -44,6 +45,17 @@ def test_kernel_matches_numpy(m, n, k, lda, ldb, ldc, alpha, beta, ta, tb, dtype
     # padding rows between ldc and m are never written
     pad = c.reshape(n, s.ldc)[:, m:]
     np.testing.assert_array_equal(pad, c_before.reshape(n, s.ldc)[:, m:])
+
+
+def test_matching_cases_cover_both_ways_of_reading_a():
+    """The cases above exercise A loaded once into locals and A reloaded per block."""
+    from labkit.smm import codegen
+    from labkit.smm.spec import make_spec
+
+    assert codegen._resident(make_spec(5, 25, 5))
+    assert codegen._resident(make_spec(8, 24, 8, lda=10, ldc=9, transa="T", beta=0.0))
+    assert not codegen._resident(make_spec(13, 5, 7, lda=16, ldb=9, ldc=14))
+    assert not codegen._resident(make_spec(3, 4, 11, transa="T"))
 
 
 def test_fortran_ordered_arrays_are_accepted():
