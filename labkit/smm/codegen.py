@@ -3,12 +3,17 @@ numba with every size, leading dimension, alpha, beta and transpose fixed.
 
 Why generated source rather than a closure: numba's on-disk cache (``cache=True``) needs a
 real source file, so kernels found again by a later process load in milliseconds instead
-of recompiling. The kernel is a register-blocked outer-product loop: a block of
-``mb x nb`` accumulators lives in scalars (LLVM's SLP vectorizer, switched on for these
-compilations, turns them into SIMD registers), the k loop is unrolled when short, a small
-A is loaded once into locals for all column blocks, and C is touched once per block.
-Operands arrive as views starting at the matrix, so every index is a non-negative
-constant plus a loop term and no wraparound check survives.
+of recompiling. The kernel is a register-blocked outer-product loop written in explicit
+SIMD vectors (:mod:`labkit.smm.simd`): a block of whole columns of C (``ceil(mb / lanes)``
+vectors each, the last one partial) by ``nb`` columns lives in vector accumulators; each
+step of k loads a column of A as vectors, broadcasts one element of B per column and
+issues one FMA per accumulator. The k loop is written out when short, a small A is loaded
+once for all column blocks, and C is touched once per block.
+
+The batched driver ``run`` has the product inlined and addresses operands by offset: no
+slices (each cost two atomic reference-count updates per product), no wraparound checks.
+With ``stream`` set it writes C with non-temporal stores (see
+:mod:`labkit.smm.streaming_stores` for when).
 """
 
 from __future__ import annotations
@@ -17,19 +22,18 @@ import hashlib
 import importlib.util
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
+from labkit.smm.simd import lanes
 from labkit.smm.spec import GemmSpec
 
-VERSION = "8"               # bump when the generated code changes
-SIMD_WIDTH = {"float64": 8, "float32": 16}     # elements per 512-bit register
+VERSION = "15"              # bump when the generated code changes
 MAX_MB = 64                 # rows per register block
-REGISTERS = 32              # SIMD registers (AVX-512): accumulators + B broadcasts + A vectors
-A_RESIDENT = 64             # hold all of A in locals, loaded once, up to this many elements
-SMALL_M_NB = 2              # columns per block when m is below one vector
-K_UNROLL = 8                # unroll the k loop fully up to this depth
-UNROLL_BUDGET = 256         # ... and while the block has at most this many products (compile time)
+REGISTERS = 32              # vector registers (AVX-512): accumulators + B broadcasts + A
+RESIDENT_VECTORS = 16       # hold all of A in registers, loaded once, up to this many vectors
+K_UNROLL = 8                # write the k loop out in full up to this depth ...
+UNROLL_BUDGET = 100         # ... while the block has at most this many vector FMAs (measured: 25x5x5,
+                            # 100, faster written out; 64x8x8, 128, 1.8x slower)
 
 
 def cache_dir() -> Path:
@@ -43,92 +47,118 @@ def cache_dir() -> Path:
     return folder
 
 
+def _vectors(rows: int, spec: GemmSpec) -> list[int]:
+    """Lanes used by each vector covering ``rows`` rows (the last one may be partial)."""
+    width = lanes(spec.dtype)
+    return [min(width, rows - start) for start in range(0, rows, width)]
+
+
+def _resident(spec: GemmSpec) -> bool:
+    """Whether all of A is loaded once into vector locals ``a{v}_{p}`` before the column
+    blocks (then k is written out in full).
+
+    Stores into C may alias A as far as LLVM knows, so otherwise every column block
+    reloads A; a small A (one row block, short k, several column blocks) stays in
+    registers instead (measured, A, B and C streamed: 5x25x5 about 1.4x faster, 8x64x8
+    about 1.2x)."""
+    vectors = len(_vectors(min(spec.m, MAX_MB), spec))
+    return (spec.m <= MAX_MB and spec.k <= K_UNROLL and vectors * spec.k <= RESIDENT_VECTORS
+            and _columns(spec, vectors, vectors * spec.k) < spec.n)
+
+
+def _columns(spec: GemmSpec, vectors: int, reserved: int) -> int:
+    """Columns per block: as many as keep the block's accumulators, one broadcast of B per
+    column and ``reserved`` vectors of A within REGISTERS (no spills: 8x64x8 ran ~15%
+    faster with 8 columns than with 16); a divisor of n when one is close, so no ragged
+    last block."""
+    most = max(1, min(spec.n, (REGISTERS - reserved) // (vectors + 1)))
+    divisors = [d for d in range(most, 0, -1) if spec.n % d == 0]
+    return divisors[0] if divisors and 2 * divisors[0] > most else most
+
+
 def blocking(spec: GemmSpec) -> tuple[int, int]:
-    """Register block ``(mb, nb)``: whole columns of A and C (as many full SIMD vectors of
-    rows as fit in MAX_MB; leftover rows form a second block) by as many columns as keep
-    the block's accumulators, one broadcast of B per column and one column of A within the
-    REGISTERS vector registers (no spills: 8x64x8 ran ~15% faster with 8 columns than
-    with 16); below one vector of rows, all rows by two columns.
+    """Register block ``(mb, nb)``: whole columns of A and C (up to MAX_MB rows; a partial
+    last vector is masked, so m needs no scalar remainder) by :func:`_columns` columns.
 
     Whole columns matter when operands stream from memory: A and C are then read and
     written in storage order, which the hardware prefetchers follow (measured: about twice
     the speed of 8-row blocks for 64x8x8 and 32x32x32 with A, B and C streamed)."""
-    width = SIMD_WIDTH[spec.dtype]
     mb = min(spec.m, MAX_MB)
-    if mb >= width:
-        mb -= mb % width                 # whole vectors; leftover rows get their own block
-        vectors = mb // width
-        most = max(1, min(spec.n, (REGISTERS - vectors) // (vectors + 1)))
-    else:
-        most = min(spec.n, SMALL_M_NB)
-    divisors = [d for d in range(most, 0, -1) if spec.n % d == 0]
-    nb = divisors[0] if divisors and 2 * divisors[0] > most else most
-    return mb, nb
+    vectors = len(_vectors(mb, spec))
+    reserved = vectors * spec.k if _resident(spec) else vectors
+    return mb, _columns(spec, vectors, reserved)
 
 
-def _a(spec, i, p):
-    return f"a[{i} + {p} * {spec.lda}]" if spec.transa == "N" else f"a[{p} + {i} * {spec.lda}]"
+def _unrolled(spec: GemmSpec, vectors: int, nb: int) -> bool:
+    """Whether a block's k loop is written out in full."""
+    return spec.k <= K_UNROLL and (vectors * nb * spec.k <= UNROLL_BUDGET or _resident(spec))
 
 
-def _b(spec, p, j):
-    return f"b[{p} + {j} * {spec.ldb}]" if spec.transb == "N" else f"b[{j} + {p} * {spec.ldb}]"
+def _a_column(spec: GemmSpec, row: str, p, count: int) -> str:
+    """``count`` rows of column ``p`` of op(A) from ``row`` on, as one vector."""
+    if spec.transa == "N":
+        return f"vload(a, ao + {row} + {p} * {spec.lda}, {count})"
+    return f"vstrided(a, ao + {p} + ({row}) * {spec.lda}, {spec.lda}, {count})"
 
 
-def _resident(spec: GemmSpec) -> bool:
-    """Whether all of A is loaded once into locals ``a{i}_{p}`` before the column blocks
-    (then k is unrolled in full, whatever UNROLL_BUDGET says).
-
-    Stores into C may alias A as far as LLVM knows, so otherwise every column block reloads
-    A; a small A (one row block, short k) stays in registers instead (measured, A, B and C
-    streamed: 5x25x5 about 1.4x faster, 8x64x8 about 1.2x)."""
-    return (blocking(spec)[0] == spec.m and spec.k <= K_UNROLL
-            and spec.m * spec.k <= A_RESIDENT)
+def _b_splat(spec: GemmSpec, p, col: str) -> str:
+    at = f"{p} + {col} * {spec.ldb}" if spec.transb == "N" else f"{col} + {p} * {spec.ldb}"
+    return f"vsplat(b, bo + {at})"
 
 
-def _unrolled(spec: GemmSpec, mb: int, nb: int) -> bool:
-    """Whether a block's k loop is written out in full (unrolling bigger blocks measured
-    slower, e.g. 13x5x7, unless it lets A stay resident)."""
-    return spec.k <= K_UNROLL and (mb * nb * spec.k <= UNROLL_BUDGET or _resident(spec))
+def can_stream(spec: GemmSpec) -> bool:
+    """Whether C can be written with non-temporal stores: it is only written (beta = 0)
+    and every vector of it starts on a cache line when the matrix does (whole vectors of
+    rows, ``ldc`` a multiple of a line)."""
+    width = lanes(spec.dtype)
+    return spec.beta == 0.0 and spec.m % width == 0 and spec.ldc % width == 0
 
 
 def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
-           resident: bool = False) -> list[str]:
+           resident: bool = False, stream: bool = False, out_name: str = "c") -> list[str]:
     """Code for ``C[i0:i0+mb, j0:j0+nb]`` (``i0``, ``j0``: constants or loop variables;
-    ``resident``: A is already in the locals ``a{i}_{p}``)."""
-    out = []
-    acc = [[f"c{i}_{j}" for j in range(nb)] for i in range(mb)]
-    zero = "0.0" if spec.dtype == "float64" else "numba.float32(0.0)"
+    ``resident``: A is already in the vector locals ``a{v}_{p}``; ``stream``: C is
+    written with non-temporal stores; ``out_name``: the array C is written to)."""
+    c = out_name
+    counts = _vectors(mb, spec)
+    width = lanes(spec.dtype)
+    rows = [f"{i0} + {v * width}" for v in range(len(counts))]
+    acc = [[f"c{v}_{j}" for j in range(nb)] for v in range(len(counts))]
 
     def products(p, first):
         if resident:
-            x = [f"a{i}_{p}" for i in range(mb)]
-            lines = []
+            x, lines = [f"a{v}_{p}" for v in range(len(counts))], []
         else:
-            x = [f"x{i}" for i in range(mb)]
-            lines = [f"x{i} = {_a(spec, f'{i0} + {i}', p)}" for i in range(mb)]
-        lines += [f"y{j} = {_b(spec, p, f'({j0} + {j})')}" for j in range(nb)]
-        for i in range(mb):
+            x = [f"x{v}" for v in range(len(counts))]
+            lines = [f"x{v} = {_a_column(spec, rows[v], p, n)}" for v, n in enumerate(counts)]
+        lines += [f"y{j} = {_b_splat(spec, p, f'({j0} + {j})')}" for j in range(nb)]
+        for v in range(len(counts)):
             for j in range(nb):
-                lines.append(f"{acc[i][j]} = {x[i]} * y{j}" if first else
-                             f"{acc[i][j]} += {x[i]} * y{j}")
+                lines.append(f"{acc[v][j]} = vmul({x[v]}, y{j})" if first else
+                             f"{acc[v][j]} = vfma({x[v]}, y{j}, {acc[v][j]})")
         return lines
 
-    if _unrolled(spec, mb, nb):
+    out = []
+    if _unrolled(spec, len(counts), nb):
         for p in range(spec.k):
-            out += [indent + s for s in products(p, p == 0)]
+            out += [indent + line for line in products(p, p == 0)]
     else:
-        out += [indent + f"{acc[i][j]} = {zero}" for i in range(mb) for j in range(nb)]
+        out += [indent + f"{acc[v][j]} = vzero({c})" for v in range(len(counts)) for j in range(nb)]
         out.append(indent + f"for p in range({spec.k}):")
-        out += [indent + "    " + s for s in products("p", False)]
-    sign = "+" if spec.alpha > 0 else "-"
-    for i in range(mb):
+        out += [indent + "    " + line for line in products("p", False)]
+    for v, n in enumerate(counts):
         for j in range(nb):
-            target = f"c[{i0} + {i} + ({j0} + {j}) * {spec.ldc}]"
-            if spec.beta == 0.0:
-                value = acc[i][j] if spec.alpha > 0 else f"-{acc[i][j]}"
-                out.append(indent + f"{target} = {value}")
+            at = f"co + {rows[v]} + ({j0} + {j}) * {spec.ldc}"
+            value = acc[v][j]
+            if spec.beta != 0.0:
+                old = f"vload_exact({c}, {at}, {n})"
+                value = f"vadd({old}, {value})" if spec.alpha > 0 else f"vsub({old}, {value})"
+            elif spec.alpha < 0:
+                value = f"vsub(vzero({c}), {value})"
+            if stream:
+                out.append(indent + f"vstream({c}, {at}, {value})")
             else:
-                out.append(indent + f"{target} {sign}= {acc[i][j]}")
+                out.append(indent + f"vstore_exact({c}, {at}, {value}, {n})")
     return out
 
 
@@ -145,16 +175,19 @@ def _parts(total: int, block: int, var: str):
     return parts
 
 
-def gemm_body(spec: GemmSpec) -> list[str]:
-    """Statements of ``gemm(a, b, c)`` (views starting at the operands), indented once.
-    Full register blocks repeat in loops, so code size stays bounded for any m and n."""
+def gemm_body(spec: GemmSpec, indent: str = "    ", stream: bool = False,
+              out_name: str = "c") -> list[str]:
+    """Statements computing one product whose operands start at ``a[ao]``, ``b[bo]`` and
+    ``c[co]`` (``stream``: C written with non-temporal stores). Full register blocks
+    repeat in loops, so code size stays bounded for any m and n."""
     mb, nb = blocking(spec)
     resident = _resident(spec)
     lines = []
     if resident:
-        lines += [f"    a{i}_{p} = {_a(spec, i, p)}" for p in range(spec.k) for i in range(spec.m)]
+        lines += [f"a{v}_{p} = {_a_column(spec, str(v * lanes(spec.dtype)), p, n)}"
+                  for p in range(spec.k) for v, n in enumerate(_vectors(spec.m, spec))]
     for ccount, j0, cols in _parts(spec.n, nb, "j0"):      # column blocks outer: C and B
-        ind = "    "                                        # are walked in storage order
+        ind = ""                                            # are walked in storage order
         if ccount:
             lines += [f"{ind}for jb in range({ccount}):", f"{ind}    j0 = jb * {nb}"]
             ind += "    "
@@ -163,8 +196,8 @@ def gemm_body(spec: GemmSpec) -> list[str]:
             if rcount:
                 lines += [f"{ind}for ib in range({rcount}):", f"{ind}    i0 = ib * {mb}"]
                 inner += "    "
-            lines += _block(spec, i0, rows, j0, cols, inner, resident)
-    return lines
+            lines += _block(spec, i0, rows, j0, cols, inner, resident, stream, out_name)
+    return [indent + line for line in lines]
 
 
 def prefetch_lines(spec: GemmSpec, indent: str) -> list[str]:
@@ -178,37 +211,60 @@ def prefetch_lines(spec: GemmSpec, indent: str) -> list[str]:
     return out
 
 
+def _item(spec: GemmSpec, i: str, indent: str, stream: bool = False, out_name: str = "c",
+          co: str | None = None) -> list[str]:
+    """One product ``i`` of the batch (``co``: where its C starts in ``out_name``)."""
+    lines = [f"{indent}ao = {i} * sa", f"{indent}bo = {i} * sb",
+             f"{indent}co = {co or f'{i} * sc_item + t * sc_chunk'}"]
+    if spec.prefetch == "next":
+        lines += [f"{indent}na = ao + sa", f"{indent}nb = bo + sb",
+                  f"{indent}nc = {i} * sc_item + t * sc_chunk + sc_item"]
+        lines += prefetch_lines(spec, indent)
+    return lines + gemm_body(spec, indent, stream, out_name)     # inline: no call, no slices
+
+
+def _streamed_items(spec: GemmSpec, indent: str) -> list[str]:
+    """One thread's products with C written by non-temporal stores straight from the
+    registers. (Going through a small buffer for Cs that do not start on a cache line,
+    e.g. 25x5x5, measured 0.5-0.9x the plain stores: not done.)"""
+    return [f"{indent}for i in range(lo, hi):"] + _item(spec, "i", indent + "    ", stream=True) + [
+        f"{indent}store_fence()"]
+
+
 def source(spec: GemmSpec) -> str:
-    """The whole generated module for ``spec``: ``gemm`` and the batched driver ``run``."""
+    """The whole generated module for ``spec``: ``gemm`` (one product) and the batched
+    driver ``run``, whose last argument asks for C to be written with non-temporal stores
+    (honoured when :func:`can_stream`; the caller checks that C starts on a cache line)."""
     t = spec.dtype
     sig = f"void({t}[::1], {t}[::1], {t}[::1])"
-    run_sig = f"void({t}[::1], {t}[::1], {t}[::1], int64, int64, int64, int64, int64, int64)"
+    run_sig = f"void({t}[::1], {t}[::1], {t}[::1], int64, int64, int64, int64, int64, int64, boolean)"
     head = [
         f'"""Generated by labkit.smm.codegen v{VERSION} for {spec!r}."""',
         "import numba",
         "from labkit.smm.prefetch import prefetch",
+        "from labkit.smm.simd import (store_fence, vadd, vfma, vload, vload_exact, vmul, vsplat,",
+        "                             vstore_exact, vstream, vstrided, vsub, vzero)",
         "",
-        f"@numba.njit('{sig}', cache=True, fastmath={{'contract'}}, nogil=True)",
+        f"@numba.njit('{sig}', cache=True, nogil=True)",
         "def gemm(a, b, c):",
+        "    ao = bo = co = 0",
     ]
     body = gemm_body(spec)
     driver = [
         "",
         "",
-        f"@numba.njit('{run_sig}', cache=True, parallel=True, fastmath={{'contract'}}, nogil=True)",
-        "def run(a, b, c, nbatch, sa, sb, sc_item, sc_chunk, nchunks):",
+        f"@numba.njit('{run_sig}', cache=True, parallel=True, nogil=True)",
+        "def run(a, b, c, nbatch, sa, sb, sc_item, sc_chunk, nchunks, stream):",
         "    for t in numba.prange(nchunks):",
         "        lo = t * nbatch // nchunks",
         "        hi = (t + 1) * nbatch // nchunks",
-        "        for i in range(lo, hi):",
-        "            ao = i * sa",
-        "            bo = i * sb",
-        "            co = i * sc_item + t * sc_chunk",
     ]
-    if spec.prefetch == "next":
-        driver += ["            na = ao + sa", "            nb = bo + sb", "            nc = co + sc_item"]
-        driver += prefetch_lines(spec, "            ")
-    driver.append(f"            gemm(a[ao:ao + {spec.a_size}], b[bo:bo + {spec.b_size}], c[co:co + {spec.c_size}])")
+    plain = ["        for i in range(lo, hi):"] + _item(spec, "i", "            ")
+    if can_stream(spec):
+        driver += ["        if stream:"] + _streamed_items(spec, "            ")
+        driver += ["        else:"] + ["    " + line for line in plain]
+    else:
+        driver += plain
     return "\n".join(head + body + driver) + "\n"
 
 
@@ -232,29 +288,8 @@ def load(spec: GemmSpec, text: str | None = None):
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module        # numba's cache re-imports the module by this name
     try:
-        with slp_vectorization():
-            module_spec.loader.exec_module(module)   # eager: signatures compile (or load) now
+        module_spec.loader.exec_module(module)   # eager: signatures compile (or load) now
     except BaseException:
         sys.modules.pop(name, None)
         raise
     return module
-
-
-@contextmanager
-def slp_vectorization():
-    """Compile with LLVM's SLP vectorizer on (numba leaves it off by default).
-
-    The register-blocked kernels are straight-line code over scalars; without SLP they
-    stay scalar (measured: 4-5x slower). Holding numba's compiler lock keeps the switch
-    from leaking into anyone else's compilation.
-    """
-    import numba
-    from numba.core.compiler_lock import global_compiler_lock
-
-    with global_compiler_lock:
-        before = numba.config.SLP_VECTORIZE
-        numba.config.SLP_VECTORIZE = 1
-        try:
-            yield
-        finally:
-            numba.config.SLP_VECTORIZE = before

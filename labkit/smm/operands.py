@@ -49,13 +49,25 @@ def check_stack(name: str, stack, spec: GemmSpec, which: str, batch: int | None,
     return stack.reshape(-1)
 
 
+def aligned_zeros(shape, dtype, alignment: int = 64) -> np.ndarray:
+    """Zeros whose first element starts on an ``alignment``-byte boundary (a cache line),
+    as the LIBXSMM samples align their batches; numpy only promises 16 bytes."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape))
+    raw = np.zeros(count * dtype.itemsize + alignment, dtype=np.uint8)
+    start = -raw.ctypes.data % alignment
+    return raw[start:start + count * dtype.itemsize].view(dtype).reshape(shape)
+
+
 def random_stack(spec: GemmSpec, which: str, count: int, rng) -> np.ndarray:
-    """``count`` random operands (zeros for C) in batch layout; padding rows are NaN-free."""
+    """``count`` random operands (zeros for C) in batch layout, cache-line aligned;
+    padding rows are NaN-free."""
     ld, cols = {"a": (spec.lda, spec.a_shape[1]), "b": (spec.ldb, spec.b_shape[1]),
                 "c": (spec.ldc, spec.n)}[which]
-    if which == "c":
-        return np.zeros((count, cols, ld), dtype=spec.dtype)
-    return rng.standard_normal((count, cols, ld)).astype(spec.dtype)
+    stack = aligned_zeros((count, cols, ld), spec.dtype)
+    if which != "c":
+        stack[...] = rng.standard_normal((count, cols, ld))
+    return stack
 
 
 def op_view(spec: GemmSpec, stack: np.ndarray, which: str) -> np.ndarray:

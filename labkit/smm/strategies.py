@@ -15,6 +15,7 @@ import numpy as np
 from labkit.lab.errors import InputError
 from labkit.smm.cases import Case
 from labkit.smm.operands import op_view
+from labkit.smm.streaming_stores import streaming_stores
 from labkit.smm.spec import GemmSpec
 
 STRATEGIES = ("labkit", "dispatch", "loops", "numpy", "einsum", "blas")
@@ -32,8 +33,8 @@ def _labkit(spec, case, A, B, C, batch, threads):
                       spec.beta, spec.transa, spec.transb, spec.dtype, spec.prefetch)
     a, b, c = A.reshape(-1), B.reshape(-1), C.reshape(-1)
     sa, sb, sc_item, sc_chunk = _strides(spec, case)
-    run = kernel.run
-    return lambda: run(a, b, c, batch, sa, sb, sc_item, sc_chunk, threads)
+    run, stream = kernel.run, streaming_stores(spec, case, C, batch)
+    return lambda: run(a, b, c, batch, sa, sb, sc_item, sc_chunk, threads, stream)
 
 
 def _dispatch(spec, case, A, B, C, batch, threads):
