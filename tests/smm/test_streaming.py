@@ -8,7 +8,7 @@ from labkit import InputError
 from labkit.smm.cases import CASES
 from labkit.smm.operands import check_stack, random_stack
 from labkit.smm.spec import make_spec
-from labkit.smm.streaming import bench, sweep
+from labkit.smm.streaming import bench, footprint_ratios, sweep
 
 
 @pytest.mark.parametrize("stream", list(CASES))
@@ -88,3 +88,24 @@ def test_target_ratio_rows():
     assert row["shape"] == "4x4x4" and row["ratio"] > 0 and row["labkit_gflops"] > 0
     with pytest.raises(InputError, match="rounds"):
         ratio(4, 4, 4, rounds=0)
+
+
+def test_footprint_ratios_are_tidy_and_report_the_store_kind():
+    frame = footprint_ratios(shapes=[(16, 4, 8), (3, 3, 3)], footprints_mb=[0.05, 0.1],
+                             rounds=1, repeat=1, progress=False)
+    assert len(frame) == 4
+    assert list(frame["footprint_mb"]) == [0.05, 0.1, 0.05, 0.1]
+    assert (frame["ratio"] > 0).all() and frame["target"].isna().all()
+    # tiny batches stay in cache: plain stores everywhere
+    assert not frame["streaming_stores"].any()
+
+
+def test_bench_reports_streaming_stores_beyond_the_cache():
+    from labkit.smm.streaming_stores import last_level_cache_bytes
+
+    mb = 1.6 * last_level_cache_bytes() / 1e6
+    big = bench(16, 8, 8, stream="ABC", footprint_mb=mb, repeat=1)
+    assert big["streaming_stores"] and big["max_error"] < 1e-12
+    odd = bench(13, 8, 8, stream="ABC", footprint_mb=mb, repeat=1, check=False)
+    assert not odd["streaming_stores"]
+    assert not bench(16, 8, 8, stream="ABC", kernel="numpy", batch=10, repeat=1)["streaming_stores"]
