@@ -69,3 +69,15 @@ def test_streamed_footprint_counts_only_streamed_operands():
 
 def test_last_level_cache_is_read():
     assert last_level_cache_bytes() >= 1 << 20
+
+
+def test_a_misaligned_c_falls_back_to_plain_stores_instead_of_faulting():
+    spec = make_spec(16, 4, 8, beta=0.0)
+    kernel = dispatch(16, 4, 8, beta=0.0)
+    rng = np.random.default_rng(3)
+    batch = 9
+    A, B = random_stack(spec, "a", batch, rng), random_stack(spec, "b", batch, rng)
+    C = aligned_zeros(batch * spec.c_size + 1, "float64")[1:]      # 8 bytes past a line
+    kernel.run(A.reshape(-1), B.reshape(-1), C, batch, spec.a_size, spec.b_size,
+               spec.c_size, 0, 1, True)
+    np.testing.assert_allclose(C.reshape(batch, 4, 16), np.matmul(B, A), rtol=1e-12)
