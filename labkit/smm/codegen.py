@@ -115,11 +115,10 @@ def can_stream(spec: GemmSpec) -> bool:
 
 
 def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
-           resident: bool = False, stream: bool = False, out_name: str = "c") -> list[str]:
+           resident: bool = False, stream: bool = False) -> list[str]:
     """Code for ``C[i0:i0+mb, j0:j0+nb]`` (``i0``, ``j0``: constants or loop variables;
     ``resident``: A is already in the vector locals ``a{v}_{p}``; ``stream``: C is
-    written with non-temporal stores; ``out_name``: the array C is written to)."""
-    c = out_name
+    written with non-temporal stores)."""
     counts = _vectors(mb, spec)
     width = lanes(spec.dtype)
     rows = [f"{i0} + {v * width}" for v in range(len(counts))]
@@ -143,7 +142,7 @@ def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
         for p in range(spec.k):
             out += [indent + line for line in products(p, p == 0)]
     else:
-        out += [indent + f"{acc[v][j]} = vzero({c})" for v in range(len(counts)) for j in range(nb)]
+        out += [indent + f"{acc[v][j]} = vzero(c)" for v in range(len(counts)) for j in range(nb)]
         out.append(indent + f"for p in range({spec.k}):")
         out += [indent + "    " + line for line in products("p", False)]
     for v, n in enumerate(counts):
@@ -151,14 +150,14 @@ def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
             at = f"co + {rows[v]} + ({j0} + {j}) * {spec.ldc}"
             value = acc[v][j]
             if spec.beta != 0.0:
-                old = f"vload_exact({c}, {at}, {n})"
+                old = f"vload_exact(c, {at}, {n})"
                 value = f"vadd({old}, {value})" if spec.alpha > 0 else f"vsub({old}, {value})"
             elif spec.alpha < 0:
-                value = f"vsub(vzero({c}), {value})"
+                value = f"vsub(vzero(c), {value})"
             if stream:
-                out.append(indent + f"vstream({c}, {at}, {value})")
+                out.append(indent + f"vstream(c, {at}, {value})")
             else:
-                out.append(indent + f"vstore_exact({c}, {at}, {value}, {n})")
+                out.append(indent + f"vstore_exact(c, {at}, {value}, {n})")
     return out
 
 
@@ -175,8 +174,7 @@ def _parts(total: int, block: int, var: str):
     return parts
 
 
-def gemm_body(spec: GemmSpec, indent: str = "    ", stream: bool = False,
-              out_name: str = "c") -> list[str]:
+def gemm_body(spec: GemmSpec, indent: str = "    ", stream: bool = False) -> list[str]:
     """Statements computing one product whose operands start at ``a[ao]``, ``b[bo]`` and
     ``c[co]`` (``stream``: C written with non-temporal stores). Full register blocks
     repeat in loops, so code size stays bounded for any m and n."""
@@ -196,7 +194,7 @@ def gemm_body(spec: GemmSpec, indent: str = "    ", stream: bool = False,
             if rcount:
                 lines += [f"{ind}for ib in range({rcount}):", f"{ind}    i0 = ib * {mb}"]
                 inner += "    "
-            lines += _block(spec, i0, rows, j0, cols, inner, resident, stream, out_name)
+            lines += _block(spec, i0, rows, j0, cols, inner, resident, stream)
     return [indent + line for line in lines]
 
 
@@ -211,16 +209,14 @@ def prefetch_lines(spec: GemmSpec, indent: str) -> list[str]:
     return out
 
 
-def _item(spec: GemmSpec, i: str, indent: str, stream: bool = False, out_name: str = "c",
-          co: str | None = None) -> list[str]:
-    """One product ``i`` of the batch (``co``: where its C starts in ``out_name``)."""
+def _item(spec: GemmSpec, i: str, indent: str, stream: bool = False) -> list[str]:
+    """One product ``i`` of the batch."""
     lines = [f"{indent}ao = {i} * sa", f"{indent}bo = {i} * sb",
-             f"{indent}co = {co or f'{i} * sc_item + t * sc_chunk'}"]
+             f"{indent}co = {i} * sc_item + t * sc_chunk"]
     if spec.prefetch == "next":
-        lines += [f"{indent}na = ao + sa", f"{indent}nb = bo + sb",
-                  f"{indent}nc = {i} * sc_item + t * sc_chunk + sc_item"]
+        lines += [f"{indent}na = ao + sa", f"{indent}nb = bo + sb", f"{indent}nc = co + sc_item"]
         lines += prefetch_lines(spec, indent)
-    return lines + gemm_body(spec, indent, stream, out_name)     # inline: no call, no slices
+    return lines + gemm_body(spec, indent, stream)     # inline: no call, no slices
 
 
 def _streamed_items(spec: GemmSpec, indent: str) -> list[str]:
