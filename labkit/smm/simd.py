@@ -7,9 +7,10 @@ heuristics, which change with the shape (for m = 5 it shuffled C across columns,
 generator says what LIBXSMM's JIT says: this column of A is ``ceil(m / lanes)`` vector
 loads, the last one masked; B is broadcast; C is accumulated with FMAs. A vector is
 ``lanes = 64 // itemsize`` wide (one AVX-512 register; LLVM splits it on narrower
-machines), partial vectors use ``llvm.masked.load``/``llvm.masked.store``, so nothing
-outside the matrix is read or written. There are no bounds checks: the generator only
-emits indices inside the operands.
+machines). Partial vectors of A use ``llvm.masked.load``; those of C use plain loads and
+stores of power-of-two runs (:func:`vload_exact`), so nothing outside the matrix is read
+or written either way. There are no bounds checks: the generator only emits indices
+inside the operands.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def lanes(dtype) -> int:
 
 
 class Vector(types.Type):
-    """``lanes`` elements of ``dtype`` held in one register."""
+    """``width`` elements of ``dtype`` held in one register."""
 
     def __init__(self, dtype, width):
         self.dtype, self.width = dtype, width
@@ -66,11 +67,12 @@ def _masked(builder, name, vec_type, args):
     """Call ``llvm.masked.load``/``store`` (declared for this vector type)."""
     element = "f64" if vec_type.element == ir.DoubleType() else "f32"
     suffix = f"v{vec_type.count}{element}.p0"
-    ptr = vec_type.as_pointer()
+    ptr, align = vec_type.as_pointer(), ir.IntType(32)
+    mask = ir.VectorType(ir.IntType(1), vec_type.count)
     if name == "load":
-        fnty = ir.FunctionType(vec_type, [ptr, ir.IntType(32), ir.VectorType(ir.IntType(1), vec_type.count), vec_type])
+        fnty = ir.FunctionType(vec_type, [ptr, align, mask, vec_type])
     else:
-        fnty = ir.FunctionType(ir.VoidType(), [vec_type, ptr, ir.IntType(32), ir.VectorType(ir.IntType(1), vec_type.count)])
+        fnty = ir.FunctionType(ir.VoidType(), [vec_type, ptr, align, mask])
     fn = cgutils.get_or_insert_function(builder.module, fnty, f"llvm.masked.{name}.{suffix}")
     return builder.call(fn, args)
 
