@@ -22,6 +22,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from labkit.smm.simd import lanes
@@ -37,14 +38,29 @@ UNROLL_BUDGET = 100         # ... while the block has at most this many vector F
 
 
 def cache_dir() -> Path:
-    """``$LABKIT_CACHE/smm`` or ``~/.cache/labkit/smm``, per numba version and codegen version."""
+    """``$LABKIT_CACHE/smm`` or ``~/.cache/labkit/smm``, per numba version, codegen version
+    and :func:`inlined_digest`."""
     import numba
 
     base = os.environ.get("LABKIT_CACHE")
     root = Path(base).expanduser() if base else Path.home() / ".cache" / "labkit"
-    folder = root / "smm" / f"nb{numba.__version__}_v{VERSION}"
+    folder = root / "smm" / f"nb{numba.__version__}_v{VERSION}_{inlined_digest()}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@lru_cache(maxsize=None)
+def inlined_digest() -> str:
+    """A digest of the modules compiled into every kernel (:mod:`labkit.smm.simd`,
+    :mod:`labkit.smm.prefetch`). numba's cache only notices changes to the generated file
+    itself, so without this a fixed intrinsic would still run from kernels compiled
+    before the fix."""
+    from labkit.smm import prefetch, simd
+
+    digest = hashlib.sha1()
+    for module in (simd, prefetch):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:8]
 
 
 def _vectors(rows: int, spec: GemmSpec) -> list[int]:

@@ -137,3 +137,17 @@ def test_disk_cache_across_processes(tmp_path):
     assert runs[0]["misses"] == 1 and runs[0]["hits"] == 0     # compiled, written to disk
     assert runs[1]["hits"] == 1 and runs[1]["misses"] == 0     # loaded, not recompiled
     assert list(tmp_path.rglob("smm_*.py"))
+
+
+def test_kernel_cache_is_keyed_by_the_intrinsics_compiled_into_it(tmp_path, monkeypatch):
+    """A change to simd.py or prefetch.py must not load kernels compiled before it."""
+    import hashlib
+    from pathlib import Path
+
+    from labkit.smm import codegen, prefetch, simd
+
+    monkeypatch.setenv("LABKIT_CACHE", str(tmp_path))
+    want = hashlib.sha1(Path(simd.__file__).read_bytes() + Path(prefetch.__file__).read_bytes())
+    folder = codegen.cache_dir()
+    assert folder.parent == tmp_path / "smm"
+    assert folder.name.endswith("_" + want.hexdigest()[:8])
