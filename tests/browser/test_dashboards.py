@@ -44,7 +44,9 @@ def test_demo_dashboard_redraws_and_reports_impossible_settings(page):
                                ".map(td => td.textContent).join(',') === '0,3,6,9,12'",
                                timeout=60_000)
         assert table_column(page, "y") == [0, 3, 6, 9, 12]
-        assert page.locator(".vega-embed").count() == 1  # the chart is a live Vega view
+        # the chart is a live Vega view again (vega-embed renders after the data table lands)
+        page.wait_for_selector(".vega-embed", timeout=60_000)
+        assert page.locator(".vega-embed").count() == 1
         for _ in range(3):  # 3 -> 0: an impossible setting
             nudge_first_slider(page, "ArrowLeft")
         page.wait_for_selector(".labkit-problem", timeout=60_000)
@@ -75,6 +77,7 @@ def test_area_dashboard_redraws_when_a_slider_moves(page, area):
         page.wait_for_function(
             "before => { const d = document.querySelector('.labkit-data');"
             " return d && d.textContent !== before; }", arg=before, timeout=LOAD_TIMEOUT_MS)
+        page.wait_for_selector(".vega-embed", timeout=60_000)      # the chart re-rendered
         assert page.locator(".vega-embed").count() >= 1
         assert "Traceback" not in page.content()
     finally:
