@@ -1,7 +1,10 @@
 /* Batched double-precision GEMM, A, B and C streamed, one thread, with a LIBXSMM
  * dispatched kernel: the peer for benchmarks/bench_smm_libxsmm.py.
  *
- *   libxsmm_abc M N K BATCH REPEAT  ->  prints the best of REPEAT runs in seconds
+ *   libxsmm_abc M N K BATCH REPEAT [PREFETCH]  ->  prints the best of REPEAT runs in seconds
+ *
+ * PREFETCH is "none" (default) or "auto": LIBXSMM_PREFETCH_AUTO, the kernel then gets the
+ * next product's operands as prefetch locations, as the LIBXSMM smm samples call it.
  *
  * Operands are column-major, leading dimensions equal to the rows, each batch 64-byte
  * aligned and stored item after item (labkit's batch layout); beta = 0.
@@ -9,6 +12,7 @@
 #include <libxsmm.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void) {
@@ -24,8 +28,13 @@ static double *aligned_batch(size_t count) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: %s M N K BATCH REPEAT\n", argv[0]);
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: %s M N K BATCH REPEAT [none|auto]\n", argv[0]);
+    return 2;
+  }
+  const int ahead = argc == 7 && strcmp(argv[6], "auto") == 0;
+  if (argc == 7 && !ahead && strcmp(argv[6], "none") != 0) {
+    fprintf(stderr, "PREFETCH must be none or auto, got %s\n", argv[6]);
     return 2;
   }
   const int m = atoi(argv[1]), n = atoi(argv[2]), k = atoi(argv[3]);
@@ -47,7 +56,8 @@ int main(int argc, char **argv) {
 
   libxsmm_init();
   const double alpha = 1.0, beta = 0.0;
-  const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+  const int flags = LIBXSMM_GEMM_FLAG_NONE;
+  const int prefetch = ahead ? LIBXSMM_PREFETCH_AUTO : LIBXSMM_GEMM_PREFETCH_NONE;
   libxsmm_dmmfunction kernel = libxsmm_dmmdispatch(m, n, k, NULL, NULL, NULL, &alpha, &beta,
                                                    &flags, &prefetch);
   if (kernel == NULL) {
@@ -57,7 +67,14 @@ int main(int argc, char **argv) {
   double best = 1e30;
   for (int r = 0; r <= repeat; ++r) {        /* the first run warms up */
     const double start = now();
-    for (long i = 0; i < batch; ++i) kernel(a + i * as, b + i * bs, c + i * cs);
+    if (ahead) {                              /* the last product prefetches itself */
+      for (long i = 0; i < batch; ++i) {
+        const long j = i + 1 < batch ? i + 1 : i;
+        kernel(a + i * as, b + i * bs, c + i * cs, a + j * as, b + j * bs, c + j * cs);
+      }
+    } else {
+      for (long i = 0; i < batch; ++i) kernel(a + i * as, b + i * bs, c + i * cs);
+    }
     const double took = now() - start;
     if (r > 0 && took < best) best = took;
   }

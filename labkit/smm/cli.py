@@ -84,7 +84,8 @@ def register(subparsers) -> None:
                    help="products per run (default: ~32 MB of streamed operands)")
     p.add_argument("--threads", type=_positive("--threads"), default=1)
     p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
-    p.add_argument("--prefetch", default="none", help="none (default) or next")
+    p.add_argument("--prefetch", default="auto",
+                   help="auto (default: next for products of many steps of k), none or next")
     p.add_argument("--repeat", type=_positive("--repeat"), default=5,
                    help="timed runs; the best is reported (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -13,7 +13,8 @@ once for all column blocks, and C is touched once per block.
 The batched driver ``run`` has the product inlined and addresses operands by offset: no
 slices (each cost two atomic reference-count updates per product), no wraparound checks.
 With ``stream`` set it writes C with non-temporal stores (see
-:mod:`labkit.smm.streaming_stores` for when).
+:mod:`labkit.smm.streaming_stores` for when). Kernels with ``prefetch='next'`` touch the
+next product's operands a few cache lines per step of k (:func:`spread_prefetch`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from pathlib import Path
 from labkit.smm.simd import lanes
 from labkit.smm.spec import GemmSpec
 
-VERSION = "16"              # bump when the generated code changes
+VERSION = "17"              # bump when the generated code changes
 MAX_MB = 64                 # rows per register block
 REGISTERS = 32              # vector registers (AVX-512): accumulators + B broadcasts + A
 RESIDENT_VECTORS = 16       # hold all of A in registers, loaded once, up to this many vectors
 K_UNROLL = 8                # write the k loop out in full up to this depth ...
 UNROLL_BUDGET = 100         # ... while the block has at most this many vector FMAs (measured: 25x5x5,
                             # 100, faster written out; 64x8x8, 128, 1.8x slower)
+PREFETCH_STEPS = 128        # prefetch='auto' prefetches from this many steps of k per product
 
 
 def cache_dir() -> Path:
@@ -131,10 +133,11 @@ def can_stream(spec: GemmSpec) -> bool:
 
 
 def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
-           resident: bool = False, stream: bool = False) -> list[str]:
+           resident: bool = False, stream: bool = False, index: str | None = None) -> list[str]:
     """Code for ``C[i0:i0+mb, j0:j0+nb]`` (``i0``, ``j0``: constants or loop variables;
     ``resident``: A is already in the vector locals ``a{v}_{p}``; ``stream``: C is
-    written with non-temporal stores)."""
+    written with non-temporal stores; ``index``: the block's position in the product,
+    when the next product is prefetched along the way, see :func:`spread_prefetch`)."""
     counts = _vectors(mb, spec)
     width = lanes(spec.dtype)
     rows = [f"{i0} + {v * width}" for v in range(len(counts))]
@@ -147,6 +150,8 @@ def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
             x = [f"x{v}" for v in range(len(counts))]
             lines = [f"x{v} = {_a_column(spec, rows[v], p, n)}" for v, n in enumerate(counts)]
         lines += [f"y{j} = {_b_splat(spec, p, f'({j0} + {j})')}" for j in range(nb)]
+        if index is not None:
+            lines += spread_prefetch(spec, f"({index}) * {spec.k} + {p}")
         for v in range(len(counts)):
             for j in range(nb):
                 lines.append(f"{acc[v][j]} = vmul({x[v]}, y{j})" if first else
@@ -190,13 +195,59 @@ def _parts(total: int, block: int, var: str):
     return parts
 
 
-def gemm_body(spec: GemmSpec, indent: str = "    ", stream: bool = False) -> list[str]:
+def _steps(spec: GemmSpec) -> int:
+    """Steps of k one product takes: register blocks times k."""
+    mb, nb = blocking(spec)
+    return -(-spec.m // mb) * -(-spec.n // nb) * spec.k
+
+
+def spread_prefetch(spec: GemmSpec, step: str) -> list[str]:
+    """LIBXSMM's prefetch kernels (``prefetch='next'``): the statements issued at global
+    step ``step`` of k (an expression; :func:`_steps` in all), touching the cache lines of
+    the next product's A and B (and C when it is read, beta != 0), at offsets ``na``,
+    ``nb``, ``nc``. The lines are spread evenly over the steps, so the fetches overlap the
+    FMAs instead of queueing ahead of them (measured, 32x32x32 A, B and C streamed: 52.7
+    -> 56 GFLOPS; all lines at the start ran at 0.75-0.8x no prefetch). No branches: a
+    line is fetched again where the steps outnumber the lines (a hit in L1)."""
+    per_line = 64 // spec.itemsize
+    steps = _steps(spec)
+    operands = [("a", spec.a_size), ("b", spec.b_size)] + ([("c", spec.c_size)] if spec.beta else [])
+    out = []
+    for name, size in operands:
+        lines = -(-size // per_line) + 1       # the next operand need not start on a line:
+                                               # offsets 0, 8, 16, ... and its last element
+        if lines <= steps:
+            firsts = [f"({step}) * {lines} // {steps}"]
+        else:
+            each = -(-lines // steps)
+            firsts = [f"({step}) * {each} + {j}" for j in range(each)]
+        out += [f"prefetch({name}, n{name} + min(({line}) * {per_line}, {size - 1}))"
+                for line in firsts]
+    return out
+
+
+def auto_prefetch(spec: GemmSpec) -> str:
+    """What ``prefetch='auto'`` means for this product: ``'next'`` when it takes at least
+    PREFETCH_STEPS steps of k, else ``'none'``. Why: spreading the next product's lines
+    needs many steps to hide behind. Measured, A, B and C streamed, 32 MB, four runs:
+    32x32x32 (256 steps) 2-6% faster with it in every run; products of at most 32 steps
+    were within noise (13x5x7, 16x16x16, 64x8x8: -20% to +15% run to run) or slower
+    (5x5x5, 5x25x5, 25x5x5, 8x64x8: 11-14%), the hardware prefetcher keeping up there."""
+    return "next" if _steps(spec) >= PREFETCH_STEPS else "none"
+
+
+def gemm_body(spec: GemmSpec, indent: str = "    ", stream: bool = False,
+              prefetch: bool = False) -> list[str]:
     """Statements computing one product whose operands start at ``a[ao]``, ``b[bo]`` and
-    ``c[co]`` (``stream``: C written with non-temporal stores). Full register blocks
-    repeat in loops, so code size stays bounded for any m and n."""
+    ``c[co]`` (``stream``: C written with non-temporal stores; ``prefetch``: the next
+    product's operands, at offsets ``na``, ``nb``, ``nc``, are prefetched along the way).
+    Full register blocks repeat in loops, so code size stays bounded for any m and n."""
     mb, nb = blocking(spec)
     resident = _resident(spec)
     lines = []
+    row_parts = _parts(spec.m, mb, "i0")
+    per_column = sum(count or 1 for count, _, _ in row_parts)   # row blocks per column block
+    first = 0                                                   # index of the part's first block
     if resident:
         lines += [f"a{v}_{p} = {_a_column(spec, str(v * lanes(spec.dtype)), p, n)}"
                   for p in range(spec.k) for v, n in enumerate(_vectors(spec.m, spec))]
@@ -205,34 +256,29 @@ def gemm_body(spec: GemmSpec, indent: str = "    ", stream: bool = False) -> lis
         if ccount:
             lines += [f"{ind}for jb in range({ccount}):", f"{ind}    j0 = jb * {nb}"]
             ind += "    "
-        for rcount, i0, rows in _parts(spec.m, mb, "i0"):
+        for rcount, i0, rows in row_parts:
             inner = ind
             if rcount:
                 lines += [f"{ind}for ib in range({rcount}):", f"{ind}    i0 = ib * {mb}"]
                 inner += "    "
-            lines += _block(spec, i0, rows, j0, cols, inner, resident, stream)
+            index = f"{first}" + (f" + jb * {per_column}" if ccount else "") + (" + ib" if rcount else "")
+            lines += _block(spec, i0, rows, j0, cols, inner, resident, stream,
+                            index if prefetch else None)
+            first += rcount or 1
+        first += ((ccount or 1) - 1) * per_column
     return [indent + line for line in lines]
-
-
-def prefetch_lines(spec: GemmSpec, indent: str) -> list[str]:
-    """Touch one element per cache line of the next operands (LIBXSMM's 'prefetch' kernels)."""
-    per_line = 64 // spec.itemsize
-    out = []
-    for name, size in (("a", spec.a_size), ("b", spec.b_size), ("c", spec.c_size)):
-        for off in range(0, size, per_line):
-            out.append(indent + f"if n{name} + {off} < {name}.size:")
-            out.append(indent + f"    prefetch({name}, n{name} + {off})")
-    return out
 
 
 def _item(spec: GemmSpec, i: str, indent: str, stream: bool = False) -> list[str]:
     """One product ``i`` of the batch."""
     lines = [f"{indent}ao = {i} * sa", f"{indent}bo = {i} * sb",
              f"{indent}co = {i} * sc_item + t * sc_chunk"]
-    if spec.prefetch == "next":
-        lines += [f"{indent}na = ao + sa", f"{indent}nb = bo + sb", f"{indent}nc = co + sc_item"]
-        lines += prefetch_lines(spec, indent)
-    return lines + gemm_body(spec, indent, stream)     # inline: no call, no slices
+    ahead = spec.prefetch == "next"
+    if ahead:                  # the last product prefetches itself (stays inside the arrays)
+        lines += [f"{indent}na = ao + sa if {i} + 1 < hi else ao",
+                  f"{indent}nb = bo + sb if {i} + 1 < hi else bo",
+                  f"{indent}nc = co + sc_item if {i} + 1 < hi else co"]
+    return lines + gemm_body(spec, indent, stream, ahead)     # inline: no call, no slices
 
 
 def _streamed_items(spec: GemmSpec, indent: str) -> list[str]:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 
 from labkit.lab.errors import InputError
 from labkit.smm.cases import Case, get_case
+from labkit.smm.claims import STREAM_TARGETS
+from labkit.smm.codegen import auto_prefetch
 from labkit.smm.operands import random_stack, reference
-from labkit.smm.spec import GemmSpec, make_spec, positive_int
+from labkit.smm.spec import PREFETCH, GemmSpec, make_spec, positive_int
 from labkit.smm.strategies import prepare
 from labkit.smm.streaming_stores import streaming_stores
 
@@ -88,7 +91,7 @@ def nominal_hz() -> float:
 
 
 def bench(m, n, k, stream="ABC", kernel="labkit", batch=None, threads=1, dtype="float64",
-          prefetch="none", repeat=5, seed=0, check=True, footprint_mb=32.0) -> dict:
+          prefetch="auto", repeat=5, seed=0, check=True, footprint_mb=32.0) -> dict:
     """Time ``repeat`` runs of one case and strategy; report the best run.
 
     ``batch`` defaults to the number of products whose A, B and C occupy ``footprint_mb``
@@ -96,12 +99,18 @@ def bench(m, n, k, stream="ABC", kernel="labkit", batch=None, threads=1, dtype="
     computes the same number of products.
     Returns ``seconds, gflops, gbps, pseudo_flops_per_cycle`` plus the setting,
     ``max_error`` against numpy (when ``check``) and ``streaming_stores`` (whether labkit
-    wrote C with non-temporal stores).
+    wrote C with non-temporal stores). ``prefetch='auto'`` (as the LIBXSMM samples build)
+    is resolved per shape by :func:`codegen.auto_prefetch`; the row says what was used.
     """
     case = get_case(stream)
     threads = check_threads(threads)
     repeat = positive_int("repeat", repeat)
-    spec = make_spec(m, n, k, beta=case.beta, dtype=dtype, prefetch=prefetch)
+    if prefetch not in ("auto",) + PREFETCH:
+        raise InputError(f"prefetch must be one of {('auto',) + PREFETCH}, got {prefetch!r}")
+    spec = make_spec(m, n, k, beta=case.beta, dtype=dtype,
+                     prefetch="none" if prefetch == "auto" else prefetch)
+    if prefetch == "auto":
+        spec = replace(spec, prefetch=auto_prefetch(spec))
     if batch is None:       # as many products as A, B and C streamed would fit, in any case
         per = (spec.a_size + spec.b_size + spec.c_size) * spec.itemsize
         if not isinstance(footprint_mb, (int, float)) or not footprint_mb > 0:
@@ -126,7 +135,7 @@ def bench(m, n, k, stream="ABC", kernel="labkit", batch=None, threads=1, dtype="
     bytes_moved = batch * case.bytes_per_product(spec.a_size, spec.b_size, spec.c_size, spec.itemsize)
     return {
         "m": spec.m, "n": spec.n, "k": spec.k, "stream": case.name, "kernel": kernel,
-        "dtype": spec.dtype, "batch": int(batch), "threads": threads, "prefetch": prefetch,
+        "dtype": spec.dtype, "batch": int(batch), "threads": threads, "prefetch": spec.prefetch,
         "seconds": seconds,
         "gflops": batch * spec.flops / seconds / 1e9,
         "gbps": (bytes_moved / seconds / 1e9) if bytes_moved else None,
@@ -149,10 +158,7 @@ def sweep(shapes, streams=("ABC",), kernels=("labkit", "numpy"), progress=True, 
     return frame
 
 
-TARGETS = {(5, 25, 5): 1.14, (25, 5, 5): 1.87, (5, 5, 5): 2.26, (8, 64, 8): 1.41,
-           (64, 8, 8): 1.09, (13, 5, 7): 1.64, (16, 16, 16): 0.98, (32, 32, 32): 1.17}
-"""Issue 5's speed targets: labkit / numpy.matmul, A, B and C streamed, double, 1 thread
-(90% of LIBXSMM's speed on this machine kind)."""
+TARGETS = STREAM_TARGETS          # issue 5's labkit / numpy.matmul targets, by (m, n, k)
 
 
 def ratio(m, n, k, peer="numpy", rounds=3, stream="ABC", repeat=5, **options) -> dict:

@@ -52,6 +52,8 @@ def test_sweep_is_tidy():
     (dict(batch=0), "batch"),
     (dict(repeat=0), "repeat"),
     (dict(dtype="float16"), "dtype"),
+    (dict(prefetch="all"), "prefetch"),
+    (dict(prefetch=None), "prefetch"),
 ])
 def test_bad_bench_input(kwargs, word):
     with pytest.raises(InputError, match=word):
