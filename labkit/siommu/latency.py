@@ -153,3 +153,33 @@ def headline(size: int = 4096, **options) -> dict:
             "siommu_cut_vs_linux": 1 - t["siommu"]["total_us"] / t["linux"]["total_us"],
             "siommu_over_spdk": t["siommu"]["total_us"] / t["spdk"]["total_us"] - 1,
             **{f"{p}_us": t[p]["total_us"] for p in PATHS}}
+
+
+def os_time_needed(share: float, path: str = "linux", size: int = 4096, **options) -> float:
+    """Microseconds of kernel time to add to ``path`` for its OS share to reach ``share``
+    (0 when it already does): the gap between the model's costs and a published share.
+    Adding ``x`` to the OS part gives ``(os + x) / (total + x)``; solved for ``x``."""
+    if not isinstance(share, (int, float)) or not 0 <= share < 1:
+        raise InputError(f"share must be a fraction in [0, 1), got {share!r}")
+    s = summary(path, size, **options)
+    os_us = s["os_share"] * s["total_us"]
+    return max(0.0, (share * s["total_us"] - os_us) / (1 - share))
+
+
+def sensitivity(component: str, costs, size: int = 4096, hit_rates=(None,), **options):
+    """The headline comparisons with one component's per-request cost set to each of
+    ``costs`` (microseconds), for each TLB hit rate (``None``: the model's own), as tidy
+    rows ``<component>_us, hit_rate`` plus the :func:`headline` columns. Why: several
+    SIOMMU costs are assumptions; this shows which values would meet a published claim."""
+    import pandas as pd
+
+    if component not in KIND:
+        raise InputError(f"unknown component {component!r} (known: {', '.join(KIND)})")
+    rows = []
+    for us in costs:
+        for hit in hit_rates:
+            extra = {} if hit is None else {"hit_rate": hit}
+            head = headline(size, overrides={component: us}, **extra, **options)
+            rows.append({f"{component}_us": float(us),
+                         "hit_rate": "model" if hit is None else str(hit), **head})
+    return pd.DataFrame(rows)

@@ -188,3 +188,30 @@ def simulate(trace, *, path: str = "siommu", device="optane", size: int = 4096,
                            dev.channels)
     return SimResult(path, n, done - issue, float(done.max()), misses, pages, threads,
                      queue_depth)
+
+
+def sweep(traces, *, name: str = "trace", progress: bool = False, **grid):
+    """:func:`simulate` over a grid, as a tidy DataFrame: one row per trace and combination
+    of the ``grid`` keywords (each a list of values, or one value kept fixed), with those
+    settings first and :meth:`SimResult.summary`'s columns after.
+
+    ``traces`` is one trace or ``{label: trace}``; the labels go in column ``name`` (e.g.
+    ``name="processes"`` for traces generated per process count)."""
+    import itertools
+
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    named = isinstance(traces, dict)
+    labelled = traces if named else {None: traces}
+    if not labelled:
+        raise InputError("sweep needs at least one trace")
+    axes = {key: list(v) if isinstance(v, (list, tuple, range)) else [v] for key, v in grid.items()}
+    combos = [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+    rows = []
+    for label, trace in tqdm(list(labelled.items()), disable=not progress, desc="traces"):
+        for combo in combos:
+            result = simulate(trace, **combo)
+            rows.append({**({name: label} if named else {}), **combo, **{k: v for k, v in result.summary().items()
+                                             if k not in combo}})
+    return pd.DataFrame(rows)

@@ -99,3 +99,33 @@ def test_cli_simulate_bad_trace(tmp_path, capsys):
     assert "row 1" in capsys.readouterr().err
     assert main(["siommu", "simulate", "--trace", str(tmp_path / "nope.csv"), "--json"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_os_time_needed_reaches_the_share_exactly():
+    extra = latency.os_time_needed(0.60, "linux", 4096)
+    base = latency.summary("linux", 4096)
+    assert base["os_share"] < 0.60 and extra > 0
+    # the same time added to a kernel component gives exactly 60%
+    irq = latency.breakdown("linux", 4096)["interrupt"]
+    after = latency.summary("linux", 4096, overrides={"interrupt": irq + extra})
+    assert after["os_share"] == pytest.approx(0.60)
+    assert latency.os_time_needed(0.10, "linux", 4096) == 0.0       # already above
+    for bad in (1.0, -0.1, "0.6"):
+        with pytest.raises(InputError, match="share"):
+            latency.os_time_needed(bad)
+
+
+def test_sensitivity_rows_are_headlines_with_one_cost_set():
+    sens = latency.sensitivity("translation_request", [0.0, 0.3], 4096, hit_rates=(0.0, 1.0))
+    assert list(sens["translation_request_us"]) == [0.0, 0.0, 0.3, 0.3]
+    assert list(sens["hit_rate"]) == ["0.0", "1.0", "0.0", "1.0"]
+    row = sens.iloc[3]
+    want = latency.headline(4096, hit_rate=1.0, overrides={"translation_request": 0.3})
+    assert row["siommu_over_spdk"] == pytest.approx(want["siommu_over_spdk"])
+    # a dearer translation request moves SIOMMU away from SPDK
+    assert sens.iloc[2]["siommu_over_spdk"] > sens.iloc[0]["siommu_over_spdk"]
+    model = latency.sensitivity("interrupt", [2.0])
+    assert model["hit_rate"].tolist() == ["model"]
+    assert model["linux_os_share"].iloc[0] > latency.headline(4096)["linux_os_share"]
+    with pytest.raises(InputError, match="component"):
+        latency.sensitivity("warp_drive", [1.0])

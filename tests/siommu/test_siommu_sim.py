@@ -126,3 +126,24 @@ def test_cli_simulate_json(capsys):
                  "--queue-depth", "2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["requests"] == 2000 and 0 <= out["tlb_hit_rate"] <= 1 and out["iops"] > 0
+
+
+def test_sweep_is_one_simulation_per_grid_point():
+    trace = workloads.generate("zipf", 3000, blocks=4096, seed=3)
+    frame = sim.sweep({"z": trace}, name="pattern", path="siommu", tlb_entries=[16, 256],
+                      ways=[1, 16])
+    assert list(frame.columns[:4]) == ["pattern", "path", "tlb_entries", "ways"]
+    assert len(frame) == 4 and set(frame["pattern"]) == {"z"}
+    for row in frame.itertuples():
+        want = sim.simulate(trace, path="siommu", tlb_entries=row.tlb_entries, ways=row.ways)
+        assert row.tlb_hit_rate == want.hit_rate
+        assert row.mean_latency_us == pytest.approx(want.latency_us.mean())
+    # a bigger TLB never hits less on the same trace
+    fully = frame[frame.ways == 16].set_index("tlb_entries").tlb_hit_rate
+    assert fully[256] >= fully[16]
+    single = sim.sweep(trace, path=["linux", "spdk"], queue_depth=2)
+    assert list(single["path"]) == ["linux", "spdk"] and "trace" not in single
+    with pytest.raises(InputError, match="ways"):
+        sim.sweep(trace, tlb_entries=16, ways=[3])
+    with pytest.raises(InputError, match="trace"):
+        sim.sweep({})
