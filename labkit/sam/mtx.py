@@ -91,3 +91,24 @@ def load(path, formats: str | None = None, mode_order=None, name: str = "T"):
     else:
         raise InputError(f"tensor file {path}: expected a .mtx or .tns file")
     return from_coo(coords, vals, shape, formats, mode_order, name)
+
+
+def suitesparse(names, max_nnz: int | None = None, name: str = "B") -> tuple[dict, list]:
+    """The SuiteSparse matrices ``names`` that the data locator finds, loaded as tensors
+    called ``name``: ``({matrix: Tensor}, [names not found])``. Matrices with more than
+    ``max_nnz`` nonzeros are left out (a time budget, not an error)."""
+    from labkit.lab.data import find_data
+
+    if max_nnz is not None and (isinstance(max_nnz, bool) or not isinstance(max_nnz, int)
+                                or max_nnz < 1):
+        raise InputError(f"max_nnz must be a positive integer, got {max_nnz!r}")
+    matrices, missing = {}, []
+    for matrix in names:
+        path = find_data(f"suitesparse/{matrix}.mtx")
+        if path is None:
+            missing.append(matrix)
+            continue
+        tensor = load(path, name=name)
+        if max_nnz is None or tensor.nnz <= max_nnz:
+            matrices[matrix] = tensor
+    return matrices, missing

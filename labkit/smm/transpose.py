@@ -141,3 +141,19 @@ def bench(m: int, n: int, ldi: int | None = None, ldo: int | None = None, inplac
     return {"m": m, "n": n, "ldi": ldi, "ldo": ldo, "inplace": inplace, "dtype": dtype,
             "seconds": best, "gbps": 2 * m * n * np.dtype(dtype).itemsize / best / 1e9,
             "agrees": bool(agrees)}
+
+
+def sweep(sizes, dtype: str = "float64", repeat: int = 5, progress: bool = False):
+    """The transpose sample's three cases per size ``s``, as a tidy DataFrame with a
+    ``kind`` column: out of place with padded leading dimensions (``s x s``, ldi = s + 3,
+    ldo = s + 1), in place square, and in place ``s x s/2``."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    cases = [("out-of-place", lambda s: dict(m=s, n=s, ldi=s + 3, ldo=s + 1)),
+             ("in-place", lambda s: dict(m=s, n=s, inplace=True)),
+             ("in-place m x m/2", lambda s: dict(m=s, n=max(1, s // 2), inplace=True))]
+    rows = [{"kind": kind, **bench(**shape(s), dtype=dtype, repeat=repeat)}
+            for s in tqdm(list(sizes), disable=not progress, desc="transpose")
+            for kind, shape in cases]
+    return pd.DataFrame(rows)

@@ -111,3 +111,17 @@ def test_tns_reader(tmp_path):
 def test_absurd_dense_levels_refused():
     with pytest.raises(InputError, match="dense level"):
         F.from_coo([[0, 0]], [1.0], (10**6, 10**6), "dd")
+
+
+def test_suitesparse_loads_what_the_locator_finds_and_names_the_rest():
+    from labkit.sam.mtx import suitesparse
+
+    found, missing = suitesparse(["bcsstm02", "GD97_b", "no_such_matrix"])
+    assert set(found) == {"bcsstm02", "GD97_b"} and missing == ["no_such_matrix"]
+    assert found["GD97_b"].nnz == load(locate("suitesparse/GD97_b.mtx")).nnz
+    assert found["bcsstm02"].nnz < found["GD97_b"].nnz
+    small, _ = suitesparse(["bcsstm02", "GD97_b"], max_nnz=found["bcsstm02"].nnz)
+    assert set(small) == {"bcsstm02"}
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(InputError, match="max_nnz"):
+            suitesparse(["bcsstm02"], max_nnz=bad)

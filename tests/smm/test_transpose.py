@@ -44,3 +44,11 @@ def test_bad_input():
         tr.transpose(np.zeros(40)[::2], 5, 4)
     with pytest.raises(InputError, match="m must"):
         tr.transpose(a, 0, 4)
+
+
+def test_sweep_has_the_three_cases_per_size_all_validated():
+    frame = tr.sweep([4, 9], repeat=1)
+    assert list(frame["kind"]) == ["out-of-place", "in-place", "in-place m x m/2"] * 2
+    assert frame[["m", "n", "ldi", "ldo"]].values.tolist() == [
+        [4, 4, 7, 5], [4, 4, 4, 4], [4, 2, 4, 2], [9, 9, 12, 10], [9, 9, 9, 9], [9, 4, 9, 4]]
+    assert frame["agrees"].all() and (frame["gbps"] > 0).all()
