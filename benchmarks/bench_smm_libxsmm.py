@@ -48,7 +48,7 @@ def libxsmm_seconds(exe: Path, m: int, n: int, k: int, batch: int, repeat: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--footprint-mb", type=float, default=32.0)
     args = parser.parse_args()
     if shutil.which("gcc") is None or not Path("/usr/include/libxsmm.h").exists():

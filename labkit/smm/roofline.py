@@ -1,6 +1,8 @@
 """This machine's physical limits, measured: peak FLOPS with a large BLAS GEMM and memory
 bandwidth with a STREAM-like triad, so every result can be shown as a fraction of what
-the hardware can do (a roofline: ``min(peak, bandwidth x intensity)``)."""
+the hardware can do (a roofline: ``min(peak, bandwidth x intensity)``). The FMA ceiling
+(:func:`fma_gflops`), what one core's vector FMA units issue with nothing else to do, is
+the bound no kernel can pass; a good BLAS reaches 90-95% of it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from labkit.smm.simd import lanes, vadd, vfma, vload, vstore, vzero
 from labkit.smm.spec import positive_int
 
 
@@ -17,6 +20,38 @@ from labkit.smm.spec import positive_int
 def _triad(a, b, c, scalar):
     for i in numba.prange(a.size):
         a[i] = b[i] + scalar * c[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _fmas(x, steps):
+    """``steps`` rounds of 12 independent vector FMAs (enough chains to cover the FMA
+    latency on every current x86 core), summed into ``x`` so nothing is optimised away."""
+    a0 = vzero(x); a1 = vzero(x); a2 = vzero(x); a3 = vzero(x); a4 = vzero(x); a5 = vzero(x)
+    a6 = vzero(x); a7 = vzero(x); a8 = vzero(x); a9 = vzero(x); a10 = vzero(x); a11 = vzero(x)
+    u = vload(x, 0, 8)
+    w = vload(x, 8, 8)
+    for _ in range(steps):
+        a0 = vfma(u, w, a0); a1 = vfma(u, w, a1); a2 = vfma(u, w, a2); a3 = vfma(u, w, a3)
+        a4 = vfma(u, w, a4); a5 = vfma(u, w, a5); a6 = vfma(u, w, a6); a7 = vfma(u, w, a7)
+        a8 = vfma(u, w, a8); a9 = vfma(u, w, a9); a10 = vfma(u, w, a10); a11 = vfma(u, w, a11)
+    s = vadd(vadd(vadd(a0, a1), vadd(a2, a3)), vadd(vadd(a4, a5), vadd(a6, a7)))
+    vstore(x, 16, vadd(s, vadd(vadd(a8, a9), vadd(a10, a11))), 8)
+
+
+@lru_cache(maxsize=None)
+def fma_gflops(steps: int = 20_000_000, repeat: int = 3) -> float:
+    """One core's double-precision FMA ceiling in GFLOPS: the best of ``repeat`` runs of
+    :func:`_fmas` (2 FLOPs per lane per FMA)."""
+    positive_int("steps", steps)
+    positive_int("repeat", repeat)
+    x = np.full(24, 1e-9)
+    _fmas(x, 10)
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        _fmas(x, steps)
+        best = min(best, time.perf_counter() - start)
+    return steps * 12 * 2 * lanes("float64") / best / 1e9
 
 
 @lru_cache(maxsize=None)

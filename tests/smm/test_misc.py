@@ -26,6 +26,26 @@ def test_measured_limits_are_positive():
     assert lim["peak_gflops"] > 0.1 and lim["stream_gbps"] > 0.1
 
 
+def test_fma_ceiling_runs_the_fmas_it_counts():
+    x = np.zeros(24)
+    x[:8], x[8:16] = 0.5, 3.0
+    roofline._fmas(x, 7)
+    # 12 chains of 7 FMAs of 0.5 * 3.0 each, summed lane by lane
+    np.testing.assert_allclose(x[16:], 12 * 7 * 1.5)
+    assert roofline.fma_gflops(steps=100_000, repeat=1) > 0.1
+    with pytest.raises(InputError, match="steps"):
+        roofline.fma_gflops(steps=0)
+
+
+def test_target_ratios_carry_the_ceiling():
+    from labkit.smm import streaming
+
+    frame = streaming.target_ratios(rounds=1, repeat=1, batch=50, progress=False)
+    assert list(frame["shape"]) == [f"{m}x{n}x{k}" for m, n, k in streaming.TARGETS]
+    np.testing.assert_allclose(frame["ceiling"] * frame["peer_gflops"], roofline.fma_gflops())
+    assert (frame["met"] == (frame["ratio"] >= frame["target"])).all()
+
+
 def test_dispatch_costs_rows():
     frame = dispatch_cost.costs(threads=2, calls=200, generate=0)
     assert set(frame["measure"]) == {"empty call", "kernel call 1x1x1", "cached lookup"}
