@@ -24,6 +24,7 @@ def test_bench_json(capsys):
     (["--mnk", "5,5,5", "--kernel", "cublas"], "kernel"),
     (["--mnk", "5,5,5", "--batch", "-3"], "--batch"),
     (["--mnk", "5,5,5", "--threads", "64"], "threads"),
+    (["--mnk", "5,5,5", "--prefetch", "sometimes"], "prefetch"),
 ])
 def test_bad_input_exit_2(argv, word, capsys):
     assert main(["smm", "bench", *argv, "--json"]) == 2
