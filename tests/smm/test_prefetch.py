@@ -3,7 +3,7 @@ operands, spread over the steps of k, without leaving them, and computes what nu
 
 import pytest
 
-from labkit.smm.codegen import _steps, spread_prefetch
+from labkit.smm.codegen import _steps, gemm_body, spread_prefetch
 from labkit.smm.spec import make_spec
 from labkit.smm.streaming import bench
 
@@ -11,14 +11,19 @@ SHAPES = [(5, 5, 5), (25, 5, 5), (13, 5, 7), (64, 8, 8), (8, 64, 8), (32, 32, 32
 
 
 def touched(spec):
-    """(operand, offset) pairs the generated statements prefetch over one product,
-    evaluated in Python with the next operands at offset 0."""
+    """(operand, offset) pairs one product's generated code prefetches, found by running
+    that code in Python: the vector intrinsics stubbed out, ``prefetch`` recording, the
+    next operands at offset 0. This checks the block indices the generator writes into
+    its loops, not only :func:`spread_prefetch`."""
     seen = []
-    scope = {"prefetch": lambda name, offset: seen.append((name, offset)),
-             "a": "a", "b": "b", "c": "c", "na": 0, "nb": 0, "nc": 0}
-    for step in range(_steps(spec)):
-        for statement in spread_prefetch(spec, str(step)):
-            exec(statement, scope)
+    scope = {name: (lambda *args: None) for name in
+             ("vload", "vload_exact", "vstrided", "vsplat", "vzero", "vmul", "vfma", "vadd",
+              "vsub", "vstore_exact", "vstream")}
+    scope.update(prefetch=lambda name, offset: seen.append((name, offset)),
+                 a="a", b="b", c="c", ao=0, bo=0, co=0, na=0, nb=0, nc=0)
+    exec("\n".join(gemm_body(spec, indent="", prefetch=True)), scope)
+    per_step = len(spread_prefetch(spec, "0"))
+    assert len(seen) == _steps(spec) * per_step     # every step of k issues its share once
     return seen
 
 
