@@ -111,6 +111,11 @@ REGISTRY = Registry()
 
 def dispatch(m, n, k, lda=None, ldb=None, ldc=None, alpha=1.0, beta=1.0, transa="N",
              transb="N", dtype="float64", prefetch="none") -> Kernel:
-    """The kernel for these parameters from the process-wide registry (see module doc)."""
+    """The kernel for these parameters from the process-wide registry (see module doc).
+
+    ``prefetch='next'`` (LIBXSMM's prefetch kernels): the batched driver ``kernel.run``
+    touches the next product's operands a few cache lines per step of k
+    (:func:`labkit.smm.codegen.spread_prefetch`); a single product is computed the same
+    either way. ``'none'`` (the default) leaves fetching to the hardware."""
     return REGISTRY.dispatch(m, n, k, lda, ldb, ldc, alpha, beta, transa, transb, dtype,
                              prefetch)
