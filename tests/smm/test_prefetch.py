@@ -27,10 +27,12 @@ def touched(spec):
     return seen
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("beta", [0.0, 1.0])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_every_line_of_the_next_operands_is_touched_and_nothing_outside(shape, beta):
-    spec = make_spec(*shape, beta=beta, prefetch="next")
+def test_every_line_of_the_next_operands_is_touched_and_nothing_outside(shape, beta, dtype):
+    spec = make_spec(*shape, beta=beta, dtype=dtype, prefetch="next")
+    per_line = 64 // spec.itemsize
     seen = touched(spec)
     sizes = {"a": spec.a_size, "b": spec.b_size, "c": spec.c_size}
     wanted = {"a", "b", "c"} if beta else {"a", "b"}      # C is not read when beta = 0
@@ -39,7 +41,7 @@ def test_every_line_of_the_next_operands_is_touched_and_nothing_outside(shape, b
         offsets = {offset for n, offset in seen if n == name}
         assert all(0 <= offset < sizes[name] for offset in offsets)
         # wherever the operand starts, each of its lines holds one of these offsets
-        assert set(range(0, sizes[name], 8)) | {sizes[name] - 1} <= offsets
+        assert set(range(0, sizes[name], per_line)) | {sizes[name] - 1} <= offsets
 
 
 @pytest.mark.parametrize("threads", [1, 2])
