@@ -100,7 +100,8 @@ def bench(m, n, k, stream="ABC", kernel="labkit", batch=None, threads=1, dtype="
     Returns ``seconds, gflops, gbps, pseudo_flops_per_cycle`` plus the setting,
     ``max_error`` against numpy (when ``check``) and ``streaming_stores`` (whether labkit
     wrote C with non-temporal stores). ``prefetch='auto'`` (as the LIBXSMM samples build)
-    is resolved per shape by :func:`codegen.auto_prefetch`; the row says what was used.
+    is resolved per shape by :func:`codegen.auto_prefetch` for the ``labkit`` strategy
+    (``none`` for the others, which prefetch nothing); the row says what was used.
     """
     case = get_case(stream)
     threads = check_threads(threads)
@@ -109,7 +110,7 @@ def bench(m, n, k, stream="ABC", kernel="labkit", batch=None, threads=1, dtype="
         raise InputError(f"prefetch must be one of {('auto',) + PREFETCH}, got {prefetch!r}")
     spec = make_spec(m, n, k, beta=case.beta, dtype=dtype,
                      prefetch="none" if prefetch == "auto" else prefetch)
-    if prefetch == "auto":
+    if prefetch == "auto" and kernel == "labkit":   # the only strategy with a batched driver
         spec = replace(spec, prefetch=auto_prefetch(spec))
     if batch is None:       # as many products as A, B and C streamed would fit, in any case
         per = (spec.a_size + spec.b_size + spec.c_size) * spec.itemsize

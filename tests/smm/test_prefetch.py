@@ -57,3 +57,4 @@ def test_auto_prefetches_only_products_of_many_steps():
     assert bench(32, 32, 32, batch=3, repeat=1)["prefetch"] == "next"     # 256 steps of k
     assert bench(5, 5, 5, batch=3, repeat=1)["prefetch"] == "none"       # 5
     assert bench(32, 32, 32, batch=3, repeat=1, prefetch="none")["prefetch"] == "none"
+    assert bench(32, 32, 32, batch=3, repeat=1, kernel="numpy")["prefetch"] == "none"
