@@ -184,10 +184,12 @@ def ratio(m, n, k, peer="numpy", rounds=3, stream="ABC", repeat=20, **options) -
 
 def target_ratios(rounds=3, progress=True, **options):
     """:func:`ratio` against numpy for every shape of :data:`TARGETS`, with ``target``,
-    ``met`` and ``ceiling`` columns. ``ceiling`` is the highest ratio any kernel could
-    reach against that numpy speed: this core's FMA ceiling
-    (:func:`roofline.fma_gflops`) over numpy's GFLOPS. A target above it cannot be met
-    in that run, whatever the kernel."""
+    ``met``, ``ceiling``, ``reachable`` and ``of_ceiling`` columns.
+
+    ``ceiling`` is the highest ratio any kernel could reach against that numpy speed:
+    this core's FMA ceiling (:func:`roofline.fma_gflops`) over numpy's GFLOPS.
+    ``reachable`` says whether the target is at most that (if not, no kernel could meet
+    it in that run); ``of_ceiling`` is labkit's GFLOPS as a fraction of the FMA ceiling."""
     import pandas as pd
     from tqdm.auto import tqdm
 
@@ -196,9 +198,22 @@ def target_ratios(rounds=3, progress=True, **options):
     rows = []
     for (m, n, k), target in tqdm(list(TARGETS.items()), disable=not progress, desc="targets"):
         row = ratio(m, n, k, rounds=rounds, **options)
-        rows.append({**row, "target": target, "met": row["ratio"] >= target,
-                     "ceiling": fma_gflops() / row["peer_gflops"]})
+        ceiling = fma_gflops() / row["peer_gflops"]
+        rows.append({**row, "target": target, "met": row["ratio"] >= target, "ceiling": ceiling,
+                     "reachable": target <= ceiling, "of_ceiling": row["labkit_gflops"] / fma_gflops()})
     return pd.DataFrame(rows)
+
+
+def target_note(row, rounds: int, footprint_mb: float = 32.0) -> str:
+    """The scorecard note for one row of :func:`target_ratios`: both speeds, the ceiling,
+    how close labkit ran to it, and, when the target is above the ceiling, that no
+    kernel could have met it in this run."""
+    note = (f"median of {rounds} same-run rounds; labkit {row.labkit_gflops:.1f}, numpy "
+            f"{row.peer_gflops:.1f} GFLOPS; ~{footprint_mb:g} MB streamed per run; highest ratio "
+            f"the FMA ceiling allows: {row.ceiling:.2f}, labkit at {row.of_ceiling:.0%} of that ceiling")
+    if not row.reachable:
+        note += "; the target is above the ceiling here: no kernel could meet it in this run"
+    return note
 
 
 def footprint_ratios(shapes=None, footprints_mb=(4, 32, 256), rounds=3, progress=True,

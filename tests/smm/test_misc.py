@@ -43,7 +43,22 @@ def test_target_ratios_carry_the_ceiling():
     frame = streaming.target_ratios(rounds=1, repeat=1, batch=50, progress=False)
     assert list(frame["shape"]) == [f"{m}x{n}x{k}" for m, n, k in streaming.TARGETS]
     np.testing.assert_allclose(frame["ceiling"] * frame["peer_gflops"], roofline.fma_gflops())
+    np.testing.assert_allclose(frame["of_ceiling"] * roofline.fma_gflops(), frame["labkit_gflops"])
     assert (frame["met"] == (frame["ratio"] >= frame["target"])).all()
+    assert (frame["reachable"] == (frame["target"] <= frame["ceiling"])).all()
+
+
+def test_target_note_says_when_no_kernel_could_meet_the_target():
+    from types import SimpleNamespace
+
+    from labkit.smm.streaming import target_note
+
+    row = SimpleNamespace(labkit_gflops=57.9, peer_gflops=50.4, ceiling=1.15, of_ceiling=0.998,
+                          reachable=False)
+    note = target_note(row, rounds=7)
+    assert "labkit 57.9, numpy 50.4 GFLOPS" in note and "allows: 1.15" in note
+    assert "100% of that ceiling" in note and "no kernel could meet it" in note
+    assert "no kernel" not in target_note(SimpleNamespace(**{**vars(row), "reachable": True}), 7)
 
 
 def test_dispatch_costs_rows():
