@@ -29,7 +29,7 @@ from pathlib import Path
 from labkit.smm.simd import lanes
 from labkit.smm.spec import GemmSpec
 
-VERSION = "17"              # bump when the generated code changes
+VERSION = "18"              # bump when the generated code changes
 MAX_MB = 64                 # rows per register block
 REGISTERS = 32              # vector registers (AVX-512): accumulators + B broadcasts + A
 RESIDENT_VECTORS = 16       # hold all of A in registers, loaded once, up to this many vectors
@@ -139,8 +139,8 @@ def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
     written with non-temporal stores; ``index``: the block's position in the product,
     when the next product is prefetched along the way, see :func:`spread_prefetch`)."""
     counts = _vectors(mb, spec)
-    width = lanes(spec.dtype)
-    rows = [f"{i0} + {v * width}" for v in range(len(counts))]
+    full = lanes(spec.dtype)
+    rows = [f"{i0} + {v * full}" for v in range(len(counts))]
     acc = [[f"c{v}_{j}" for j in range(nb)] for v in range(len(counts))]
 
     def products(p, first):
@@ -166,20 +166,34 @@ def _block(spec: GemmSpec, i0: str, mb: int, j0: str, nb: int, indent: str,
         out += [indent + f"{acc[v][j]} = vzero(c)" for v in range(len(counts)) for j in range(nb)]
         out.append(indent + f"for p in range({spec.k}):")
         out += [indent + "    " + line for line in products("p", False)]
-    for v, n in enumerate(counts):
-        for j in range(nb):
-            at = f"co + {rows[v]} + ({j0} + {j}) * {spec.ldc}"
-            value = acc[v][j]
-            if spec.beta != 0.0:
-                old = f"vload_exact(c, {at}, {n})"
-                value = f"vadd({old}, {value})" if spec.alpha > 0 else f"vsub({old}, {value})"
-            elif spec.alpha < 0:
-                value = f"vsub(vzero(c), {value})"
-            if stream:
-                out.append(indent + f"vstream(c, {at}, {value})")
-            else:
-                out.append(indent + f"vstore_exact(c, {at}, {value}, {n})")
+    ragged = counts[-1] < full or spec.ldc % full != 0    # C's columns not whole lines
+    for v, j in _store_order(len(counts), nb, ragged):
+        n = counts[v]
+        at = f"co + {rows[v]} + ({j0} + {j}) * {spec.ldc}"
+        value = acc[v][j]
+        if spec.beta != 0.0:
+            old = f"vload_exact(c, {at}, {n})"
+            value = f"vadd({old}, {value})" if spec.alpha > 0 else f"vsub({old}, {value})"
+        elif spec.alpha < 0:
+            value = f"vsub(vzero(c), {value})"
+        if stream:
+            out.append(indent + f"vstream(c, {at}, {value})")
+        else:
+            out.append(indent + f"vstore_exact(c, {at}, {value}, {n})")
     return out
+
+
+def _store_order(vectors: int, columns: int, ragged: bool) -> list[tuple[int, int]]:
+    """The order a block's accumulators ``(vector, column)`` are written to C.
+
+    When C's columns are ``ragged`` (a partial last vector, or a leading dimension that is
+    not whole cache lines), lines are shared between columns: writing C column after column,
+    in storage order, finishes each line in consecutive stores (measured, A, B and C
+    streamed, 32 MB: 13x5x7 +8-15%, 25x5x5 +7-9%, as LIBXSMM's kernels do). Otherwise
+    vector by vector, across the columns (64x8x8 ran up to 5% slower column by column)."""
+    if ragged:
+        return [(v, j) for j in range(columns) for v in range(vectors)]
+    return [(v, j) for v in range(vectors) for j in range(columns)]
 
 
 def _parts(total: int, block: int, var: str):

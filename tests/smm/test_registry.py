@@ -58,6 +58,32 @@ def test_matching_cases_cover_both_ways_of_reading_a():
     assert not codegen._resident(make_spec(3, 4, 11, transa="T"))
 
 
+def _c_store_offsets(spec):
+    """Offsets of C, in the order one product's generated code stores them (first block)."""
+    import re
+
+    from labkit.smm.codegen import gemm_body
+
+    stores = [line for line in gemm_body(spec, indent="") if line.lstrip().startswith("vstore")]
+    return [eval(re.match(r"\s*vstore\w*\(c, (.*?), c\d", line).group(1),
+                 {"co": 0, "i0": 0, "j0": 0}) for line in stores]
+
+
+@pytest.mark.parametrize("shape, ldc, in_storage_order", [
+    ((13, 5, 7), None, True),          # partial last vector: column after column
+    ((25, 5, 5), None, True),
+    ((16, 5, 7), 20, True),            # whole vectors, but ldc is not whole cache lines
+    ((64, 8, 8), None, False),         # whole lines: vector after vector, across columns
+    ((16, 16, 16), None, False),
+])
+def test_c_is_stored_in_storage_order_when_its_columns_share_lines(shape, ldc, in_storage_order):
+    from labkit.smm.spec import make_spec
+
+    offsets = _c_store_offsets(make_spec(*shape, ldc=ldc, beta=0.0))
+    assert len(set(offsets)) == len(offsets)
+    assert (offsets == sorted(offsets)) == in_storage_order
+
+
 def test_fortran_ordered_arrays_are_accepted():
     rng = np.random.default_rng(2)
     A = np.asfortranarray(rng.standard_normal((4, 3)))
