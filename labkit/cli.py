@@ -87,6 +87,20 @@ def build_parser() -> Parser:
     return parser
 
 
+def readable(result: dict, indent: str = "") -> list[str]:
+    """``key: value`` lines for a person: floats to 4 significant digits, nested
+    dictionaries indented under their key (``--json`` keeps every digit)."""
+    lines = []
+    for key, value in result.items():
+        if isinstance(value, dict):
+            lines.append(f"{indent}{key}:")
+            lines += readable(value, indent + "  ")
+        else:
+            text = f"{value:.4g}" if isinstance(value, float) else f"{value}"
+            lines.append(f"{indent}{key}: {text}")
+    return lines
+
+
 def emit(result, as_json: bool) -> None:
     if result is None:
         return
@@ -95,8 +109,7 @@ def emit(result, as_json: bool) -> None:
     elif as_json:
         print(json.dumps(result, default=str))
     else:
-        for key, value in result.items():
-            print(f"{key}: {value}")
+        print("\n".join(readable(result)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,3 +123,14 @@ def test_dashboard_serves_and_stops_on_ctrl_c(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_readable_output_rounds_floats_and_indents_nested_results(capsys):
+    from labkit.cli import emit, readable
+
+    result = {"threads": 1, "gflops": 21.13285473030655, "ok": True,
+              "variants": {"static": {"seconds": 0.00025466899751336314, "agrees": True}}}
+    assert readable(result) == ["threads: 1", "gflops: 21.13", "ok: True", "variants:",
+                                "  static:", "    seconds: 0.0002547", "    agrees: True"]
+    emit(result, as_json=True)                       # JSON keeps every digit
+    assert json.loads(capsys.readouterr().out) == result
