@@ -29,7 +29,7 @@ from pathlib import Path
 from labkit.smm.simd import lanes
 from labkit.smm.spec import GemmSpec
 
-VERSION = "18"              # bump when the generated code changes
+VERSION = "19"              # bump when the generated code changes
 MAX_MB = 64                 # rows per register block
 REGISTERS = 32              # vector registers (AVX-512): accumulators + B broadcasts + A
 RESIDENT_VECTORS = 16       # hold all of A in registers, loaded once, up to this many vectors
@@ -306,9 +306,12 @@ def _streamed_items(spec: GemmSpec, indent: str) -> list[str]:
 
 
 def source(spec: GemmSpec) -> str:
-    """The whole generated module for ``spec``: ``gemm`` (one product) and the batched
-    driver ``run``, whose last argument asks for C to be written with non-temporal stores
-    (honoured when :func:`can_stream` and C starts on a cache line)."""
+    """The whole generated module for ``spec``: ``gemm`` (one product, compiled on
+    import) and the batched driver ``run``, whose last argument asks for C to be written
+    with non-temporal stores (honoured when :func:`can_stream` and C starts on a cache
+    line). ``run`` is compiled for ``RUN_SIGNATURE`` only when a batch first needs it
+    (:attr:`registry.Kernel.run`): its parallel loop takes about three times as long to
+    compile as ``gemm``, and a kernel called one product at a time never uses it."""
     t = spec.dtype
     sig = f"void({t}[::1], {t}[::1], {t}[::1])"
     run_sig = f"void({t}[::1], {t}[::1], {t}[::1], int64, int64, int64, int64, int64, int64, boolean)"
@@ -327,7 +330,10 @@ def source(spec: GemmSpec) -> str:
     driver = [
         "",
         "",
-        f"@numba.njit('{run_sig}', cache=True, parallel=True, nogil=True)",
+        f"RUN_SIGNATURE = '{run_sig}'",
+        "",
+        "",
+        "@numba.njit(cache=True, parallel=True, nogil=True)   # compiled on first use",
         "def run(a, b, c, nbatch, sa, sb, sc_item, sc_chunk, nchunks, stream):",
         "    base = c.ctypes.data",
         "    for t in numba.prange(nchunks):",
@@ -364,7 +370,7 @@ def load(spec: GemmSpec, text: str | None = None):
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module        # numba's cache re-imports the module by this name
     try:
-        module_spec.loader.exec_module(module)   # eager: signatures compile (or load) now
+        module_spec.loader.exec_module(module)   # eager: gemm compiles (or loads) now
     except BaseException:
         sys.modules.pop(name, None)
         raise

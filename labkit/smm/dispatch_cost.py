@@ -59,7 +59,9 @@ def lookup_ns(calls: int = 100_000, threads: int = 1) -> float:
 
 def generation_s(kernels: int = 2) -> float:
     """Mean seconds to generate and compile a kernel nobody has built before (a private
-    cache folder, so neither memory nor disk has it)."""
+    cache folder, so neither memory nor disk has it): what ``dispatch`` costs, the
+    single-product function. Its batched driver compiles on first use, not counted here
+    (see :attr:`labkit.smm.registry.Kernel.run`)."""
     from labkit.smm.registry import Registry
 
     old = os.environ.get("LABKIT_CACHE")

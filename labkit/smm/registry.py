@@ -17,16 +17,42 @@ import time
 
 from labkit.smm.spec import GemmSpec, make_spec
 
+_RUN_LOCK = threading.Lock()     # compiling batched drivers (numba compiles one at a time anyway)
+
 
 class Kernel:
     """A generated kernel: ``kernel(a, b, c)`` on column-major buffers, ``kernel.gemm`` the
-    raw numba function (views in, no checks) and ``kernel.run`` the batched driver."""
+    raw numba function (views in, no checks) and ``kernel.run`` the batched driver.
+    ``generation_s``: time spent generating and compiling it (``run`` included once used);
+    ``account``: called with each compile time, for the registry's counter."""
 
-    __slots__ = ("spec", "gemm", "run", "module", "generation_s")
+    __slots__ = ("spec", "gemm", "module", "generation_s", "_run", "_account")
 
-    def __init__(self, spec: GemmSpec, module, generation_s: float):
+    def __init__(self, spec: GemmSpec, module, generation_s: float, account=None):
         self.spec, self.module, self.generation_s = spec, module, generation_s
-        self.gemm, self.run = module.gemm, module.run
+        self.gemm = module.gemm
+        self._run, self._account = None, account
+
+    @property
+    def run(self):
+        """The batched driver, compiled (or loaded from the disk cache) on first use, once
+        even when several threads ask at the same time. Why lazily: its parallel loop is
+        the slow part to compile (measured: a new 7x9x11 kernel took 0.7 s with ``gemm``
+        alone, 2.2 s with both), and a kernel called one product at a time never needs it."""
+        run = self._run
+        if run is None:
+            with _RUN_LOCK:              # kernels of other registries may share the module
+                run = self.module.run
+                if not run.signatures:
+                    start = time.perf_counter()
+                    run.compile(self.module.RUN_SIGNATURE)
+                    run.disable_compile()                # this signature only, as gemm's
+                    took = time.perf_counter() - start
+                    self.generation_s += took
+                    if self._account is not None:
+                        self._account(took)
+                self._run = run
+        return run
 
     def __call__(self, a, b, c):
         """``C = alpha*op(A)*op(B) + beta*C`` on one product; arrays are checked first."""
@@ -84,12 +110,16 @@ class Registry:
         start = time.perf_counter()
         module = codegen.load(spec)
         took = time.perf_counter() - start
-        kernel = Kernel(spec, module, took)
+        kernel = Kernel(spec, module, took, account=self._account)
         with self._guard:
             self.misses += 1
             self.generation_s += took
             self._kernels[spec] = kernel
         return kernel
+
+    def _account(self, seconds: float) -> None:
+        with self._guard:
+            self.generation_s += seconds
 
     def stats(self) -> dict:
         """Counters: ``hits``, ``misses``, ``kernels`` (distinct specs), ``generation_s``."""

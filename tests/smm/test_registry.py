@@ -84,6 +84,47 @@ def test_c_is_stored_in_storage_order_when_its_columns_share_lines(shape, ldc, i
     assert (offsets == sorted(offsets)) == in_storage_order
 
 
+def test_batched_driver_compiles_on_first_use_once_and_is_counted():
+    from labkit.smm import codegen
+    from labkit.smm.registry import Kernel
+
+    reg = Registry()
+    kern = reg.dispatch(3, 7, 5, beta=0.0, prefetch="next")    # a spec no other test uses
+    assert kern.module.run.signatures == []                     # only gemm compiled so far
+    before, gemm_s = reg.stats()["generation_s"], kern.generation_s
+    assert before == pytest.approx(gemm_s)
+
+    spent = []                                   # a second Kernel on the same module, threads racing
+    twin = Kernel(kern.spec, codegen.load(kern.spec), 0.0, account=spent.append)
+    barrier = threading.Barrier(4)
+
+    def first_use():
+        barrier.wait()
+        return twin.run
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(spent) == 1 and twin.generation_s == pytest.approx(spent[0])
+    assert len(kern.module.run.signatures) == 1
+
+    assert kern.run is kern.module.run       # compiled by the twin: found, not compiled again
+    assert reg.stats()["generation_s"] == pytest.approx(before) and kern.generation_s == gemm_s
+
+    start = reg.stats()["generation_s"]
+    fresh = reg.dispatch(3, 7, 6, beta=0.0, prefetch="next")
+    gemm_only = fresh.generation_s
+    fresh.run                                                   # compiled here, and counted
+    assert fresh.generation_s > gemm_only and len(fresh.module.run.signatures) == 1
+    assert reg.stats()["generation_s"] - start == pytest.approx(fresh.generation_s)
+    fresh.run
+    assert reg.stats()["generation_s"] - start == pytest.approx(fresh.generation_s)   # once
+    with pytest.raises(TypeError):                              # its one signature only
+        kern.run(np.zeros(4, np.float32), np.zeros(4), np.zeros(4), 1, 1, 1, 1, 1, 1, False)
+
+
 def test_fortran_ordered_arrays_are_accepted():
     rng = np.random.default_rng(2)
     A = np.asfortranarray(rng.standard_normal((4, 3)))
@@ -146,9 +187,9 @@ from labkit.smm.registry import dispatch
 k = dispatch(3, 5, 2, beta=0.0)
 a = np.arange(6.0); b = np.arange(10.0); c = np.zeros(15)
 k(a, b, c)
-st = k.gemm.stats
-print(json.dumps({"c": c.tolist(), "hits": sum(st.cache_hits.values()),
-                  "misses": sum(st.cache_misses.values())}))
+st, rt = k.gemm.stats, k.run.stats
+print(json.dumps({"c": c.tolist(), "hits": sum(st.cache_hits.values()) + sum(rt.cache_hits.values()),
+                  "misses": sum(st.cache_misses.values()) + sum(rt.cache_misses.values())}))
 """
 
 
@@ -160,8 +201,8 @@ def test_disk_cache_across_processes(tmp_path):
     want = (np.arange(6.0).reshape(2, 3).T @ np.arange(10.0).reshape(5, 2).T).T.ravel()
     for run in runs:
         np.testing.assert_allclose(run["c"], want)
-    assert runs[0]["misses"] == 1 and runs[0]["hits"] == 0     # compiled, written to disk
-    assert runs[1]["hits"] == 1 and runs[1]["misses"] == 0     # loaded, not recompiled
+    assert runs[0]["misses"] == 2 and runs[0]["hits"] == 0     # gemm and run compiled, written
+    assert runs[1]["hits"] == 2 and runs[1]["misses"] == 0     # both loaded, not recompiled
     assert list(tmp_path.rglob("smm_*.py"))
 
 
