@@ -35,9 +35,10 @@ def main() -> None:
     print(f"{'m x n x k':>10} {'labkit GF':>10} {'numpy GF':>9} {'ratio':>6} {'target':>6}  met"
           f"  {'ceiling':>7}  {'labkit/FMA':>10}")
     for row in frame.itertuples():
+        mark = " " if row.reachable else "*"             # *: no kernel could meet the target
         print(f"{row.shape:>10} {row.labkit_gflops:>10.2f} {row.peer_gflops:>9.2f} "
               f"{row.ratio:>6.2f} {row.target:>6.2f}  {'yes' if row.met else 'NO ':3}  {row.ceiling:7.2f}"
-              f"{'' if row.reachable else '*'}{'  ' if row.reachable else ' '}{row.of_ceiling:>10.0%}")
+              f"{mark} {row.of_ceiling:>10.0%}")
     print(f"targets met: {int(frame['met'].sum())} of {len(frame)}; "
           f"reachable in this run: {int(frame['reachable'].sum())} of {len(frame)}")
     print(f"ceiling: the highest ratio possible against that numpy speed, this core's FMA "
