@@ -19,5 +19,6 @@ def test_notebook_runs_quick_and_checks_its_claims(path, tmp_path):
     declared = {c.id for c in claims_for(path.stem)}
     assert declared <= checked, f"declared but not checked: {sorted(declared - checked)}"
     for row in result.claims:
-        assert set(COLUMNS) <= set(row) and isinstance(row["ok"], bool)
+        assert set(COLUMNS) <= set(row)
+        assert isinstance(row["ok"], bool) or (row["ok"] is None and row["note"].startswith("not run: "))
         assert row["notebook"] == path.stem

@@ -50,7 +50,7 @@ def compare_runs(old_dir: str | Path, new_dir: str | Path) -> dict:
         if a is None or b is None:
             change = "new" if a is None else "removed"
         elif a["ok"] != b["ok"]:
-            change = "now holds" if b["ok"] else "no longer holds"
+            change = {True: "now holds", False: "no longer holds", None: "not run now"}[b["ok"]]
         elif a["measured"] != b["measured"]:
             change = "value changed"
         else:

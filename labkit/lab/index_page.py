@@ -60,11 +60,13 @@ def _value(v) -> str:
 def render(out_dir: str | Path, summary: dict, machine: dict, changes: dict | None = None) -> str:
     out_dir = Path(out_dir)
     html_of = {r["notebook"]: Path(r["html"]).name for r in summary["notebooks"] if r.get("html")}
-    held = sum(1 for c in summary["claims"] if c["ok"])
+    held = sum(1 for c in summary["claims"] if c["ok"] is True)
+    not_run = sum(1 for c in summary["claims"] if c["ok"] is None)
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>labkit reproduction</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>labkit reproduction ({escape(summary['profile'])} profile)</h1>",
              f"<p id='summary'>{held} of {len(summary['claims'])} claims hold; "
+             + (f"{not_run} not run (a peer absent); " if not_run else "") +
              f"{sum(r['ok'] for r in summary['notebooks'])} of {len(summary['notebooks'])} "
              "notebooks ran.</p>", "<h2>Scorecard</h2>",
              "<table id='scorecard'><tr><th>claim</th><th>area</th><th>published</th>"
@@ -73,7 +75,8 @@ def render(out_dir: str | Path, summary: dict, machine: dict, changes: dict | No
         link = html_of.get(c["notebook"])
         nb_cell = (f"<a href='{escape(link)}'>{escape(c['notebook'])}</a>" if link
                    else escape(c["notebook"]))
-        verdict = "<span class='ok'>holds</span>" if c["ok"] else "<span class='bad'>does not hold</span>"
+        verdict = {True: "<span class='ok'>holds</span>", False: "<span class='bad'>does not hold</span>",
+                   None: "<span class='synthetic'>not run</span>"}[c["ok"]]
         data = "<span class='synthetic'>synthetic</span>" if c["synthetic"] else "real"
         note = f"<br><small>{escape(c['note'])}</small>" if c.get("note") else ""
         parts.append(f"<tr><td><b>{escape(c['id'])}</b><br>{escape(c['claim'])}{note}</td>"

@@ -8,7 +8,7 @@ from pathlib import Path
 from labkit.lab import notebooks
 from labkit.lab.profiles import check_profile
 from labkit.lab.runner import run_notebook
-from labkit.lab.scorecard import COLUMNS
+from labkit.lab.scorecard import COLUMNS, VERDICTS
 
 
 def scorecard_frame(runs) -> "pd.DataFrame":
@@ -75,10 +75,13 @@ def format_table(summary: dict) -> str:
     lines = []
     if len(frame):
         shown = frame[["id", "paper", "measured", "tolerance", "ok", "synthetic"]].copy()
-        shown["ok"] = shown["ok"].map({True: "holds", False: "DOES NOT HOLD"})
+        verdicts = [c["ok"] for c in summary["claims"]]
+        shown["ok"] = [VERDICTS[ok] for ok in verdicts]
         lines.append(shown.to_string(index=False))
-        held = int(frame["ok"].sum())
-        lines.append(f"\n{held} of {len(frame)} claims hold ({summary['profile']} profile)")
+        held = sum(ok is True for ok in verdicts)
+        not_run = sum(ok is None for ok in verdicts)
+        skipped = f"; {not_run} not run (a peer absent)" if not_run else ""
+        lines.append(f"\n{held} of {len(frame)} claims hold{skipped} ({summary['profile']} profile)")
     else:
         lines.append(f"no claims checked ({summary['profile']} profile)")
     for nb in summary["notebooks"]:

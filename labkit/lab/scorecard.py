@@ -14,6 +14,7 @@ import numbers
 from labkit.lab.claims import get_claim
 
 MIMETYPE = "application/vnd.labkit.results+json"
+VERDICTS = {True: "holds", False: "DOES NOT HOLD", None: "not run"}
 COLUMNS = ["id", "area", "claim", "paper", "measured", "tolerance", "ok", "synthetic",
            "note", "notebook"]
 
@@ -58,6 +59,24 @@ class Scorecard:
             "tolerance": claim.tolerance_text(), "ok": bool(claim.judge(measured)),
             "synthetic": self.synthetic if synthetic is None else bool(synthetic),
             "note": note, "notebook": self.notebook,
+        }
+        self.rows = [r for r in self.rows if r["id"] != claim.id] + [row]
+        return row
+
+    def not_run(self, claim_id: str, why: str) -> dict:
+        """Keep a row for a claim that could not be checked in this run (``ok`` is None).
+
+        For a comparison with a real system that is not present here (a peer not built):
+        the row says so in ``why`` instead of passing or failing a check that never ran.
+        """
+        if not why:
+            raise ValueError(f"claim {claim_id}: not_run needs the reason")
+        claim = get_claim(claim_id)
+        row = {
+            "id": claim.id, "area": claim.area, "claim": claim.text,
+            "paper": _plain(claim.paper), "measured": None,
+            "tolerance": claim.tolerance_text(), "ok": None,
+            "synthetic": self.synthetic, "note": f"not run: {why}", "notebook": self.notebook,
         }
         self.rows = [r for r in self.rows if r["id"] != claim.id] + [row]
         return row

@@ -44,3 +44,23 @@ def test_collect_merges_bundles_from_outputs():
     found = collect(nb)
     assert found["records"] == {"x": 1, "y": 2}
     assert {c["id"]: c["ok"] for c in found["claims"]} == {"c1": False, "c2": True}
+
+
+def test_not_run_row_is_neither_held_nor_failed_and_counts_apart():
+    from labkit.lab.report import format_table
+
+    card = Scorecard("nb")
+    row = card.not_run("lab.test.speedup", "the peer is not built")
+    assert row["ok"] is None and row["measured"] is None
+    assert row["note"] == "not run: the peer is not built"
+    table = format_table({"profile": "quick", "claims": card.rows, "notebooks": []})
+    assert "not run" in table and "0 of 1 claims hold; 1 not run" in table
+    card.check("lab.test.speedup", 1.29)
+    assert [r["ok"] for r in card.rows] == [True]
+
+
+def test_not_run_needs_a_reason():
+    import pytest
+
+    with pytest.raises(ValueError):
+        Scorecard("nb").not_run("lab.test.speedup", "")
