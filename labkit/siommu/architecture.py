@@ -56,6 +56,8 @@ class Computer:
             self.memory.hold(table)
         self.devices = {d: SSD(d, n) for d, n in ssds.items()}
         self.devices.update({d: NetworkCard(d, n) for d, n in nics.items()})
+        for dev in self.devices.values():
+            self.unit.attach(dev)
         self.fs = FileSystem(dict(ssds))      # the file system lives on the SSDs
         self.kernel = Kernel(self.fs, self.unit)
 
@@ -69,6 +71,14 @@ class Computer:
             data = block_bytes(path, index) if content is None else content[index]
             self.devices[device].media.write(block, data)
         return f
+
+    def append(self, pasid: int, fd: int, blocks: int, device: int | None = None):
+        """Grow the file (:meth:`Kernel.append`); its new blocks read as zeros, never as
+        what a file that freed them held (as a file system's unwritten extents do)."""
+        extent = self.kernel.append(pasid, fd, blocks, device)
+        for block in range(extent.start, extent.end):
+            self.devices[extent.device].media.write(block, b"")
+        return extent
 
     def buffer(self, pasid: int, device: int, vaddr: int, pages: int = 1) -> list[int]:
         """A DMA buffer of ``pasid`` at ``vaddr`` that ``device`` may read and write and the

@@ -47,6 +47,7 @@ class SIOMMU:
             shared = TLB(entries, ways, replacement, seed, name="50")
             self.tlbs = {1: shared, 0: shared}
         self.faults = Counter()
+        self.devices: list = []      # told of every invalidation (see :meth:`attach`)
         self.walks = 0
         self.walk_levels = 0
 
@@ -91,8 +92,18 @@ class SIOMMU:
         self.faults[code] += 1
         return Translation(False, fault=code, source=source, levels=levels, handling=handling)
 
+    def attach(self, device) -> None:
+        """Send ``device`` every invalidation, as an IOMMU sends ATS invalidations: a
+        device must not use a translation after the OS removed it, even for a request
+        already checked and still waiting for its transfer."""
+        self.devices.append(device)
+
     def invalidate(self, *, ft: int | None = None, pasid: int | None = None, pages=None) -> int:
-        """Drop cached copies in every TLB (the OS calls this when it unmaps)."""
+        """Drop cached copies in every TLB and in the attached devices' in-flight
+        requests (the OS calls this when it unmaps)."""
+        pages = None if pages is None else set(pages)
+        for device in self.devices:
+            device.invalidated(ft, pasid, pages)
         seen, dropped = set(), 0
         for tlb in self.tlbs.values():
             if id(tlb) not in seen:
