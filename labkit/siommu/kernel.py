@@ -238,7 +238,9 @@ class Kernel:
         if not of.write:
             raise InputError(f"fd {fd} of PASID {pasid} is read-only: cannot truncate")
         f = self.fs.file(of.path)
-        keep = f.blocks - blocks if isinstance(blocks, int) else -1
+        if isinstance(blocks, bool) or not isinstance(blocks, int) or not 1 <= blocks < f.blocks:
+            raise InputError(f"truncate {of.path!r}: drop 1..{f.blocks - 1} blocks, got {blocks!r}")
+        keep = f.blocks - blocks
         for other in self.open_files.values():
             if other.path == of.path:
                 tail = {p for p in other.mapped if p - other.base >= keep}
