@@ -18,6 +18,8 @@ its fault code says (:mod:`~labkit.siommu.faults`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from labkit.lab.errors import InputError
 from labkit.siommu import buses as bus_mod
 from labkit.siommu import faults
@@ -141,12 +143,12 @@ class Computer:
                                  self.policy)
         if handling == faults.REMAP and self.kernel.remap(request):
             again = dev.finish(dev.begin(command, self.unit, self.buses), self.memory, self.buses)
-            return Outcome(**{**again.__dict__, "retried": True, "handling": handling})
+            return replace(again, retried=True, handling=handling)
         if handling == faults.KERNEL:
             served = self._kernel_path(dev, command, request)
             if served is not None:
                 return served
-        return Outcome(**{**outcome.__dict__, "handling": handling})
+        return replace(outcome, handling=handling)
 
     def _kernel_path(self, dev, command: Command, request) -> Outcome | None:
         """The OS serves the I/O itself, after its own checks of the file and the buffer."""

@@ -122,6 +122,15 @@ def _network_card() -> bool:
             and c.memory.read(frames[0]).rstrip(b"\0") == b"packet" and stolen.fault == NO_ENTRY)
 
 
+def _preamble() -> bool:
+    s = _Scenario()
+    c = s.c
+    stored = c.store(1, BUF, b"at a memory address")
+    loaded = c.load(1, BUF).rstrip(b"\0") == b"at a memory address"
+    units = {d.kind: d.media.units for d in c.devices.values()}
+    return stored and loaded and units == {"ssd": 1024, "nic": 8} and s.read(0).source == 300
+
+
 def _architecture() -> bool:
     s = _Scenario(policy="kernel")
     c = s.c
@@ -322,8 +331,9 @@ _VIRTUAL_BLOCK = Limitation(
 
 CLAIMS: dict[int, tuple[int | None, list[Limitation]]] = {
     1: (None, [Limitation("a processor with main memory (memory addresses) and an I/O device "
-                          "(I/O device addresses)", "architecture.Computer: load/store, "
-                          "devices of addressed units", _architecture), *_STEPS, _NIC]),
+                          "(I/O device addresses)", "Computer.load / store over the memory "
+                          "bus; devices of addressed units (SSD blocks, NIC ports)", _preamble),
+               *_STEPS, _NIC]),
     2: (1, [Limitation("the I/O device is an SSD holding blocks; addresses are block addresses",
                        "device.SSD (media of 4 KB blocks), Request.page", _ssd_blocks)]),
     3: (2, [_VIRTUAL_BLOCK]),

@@ -36,6 +36,7 @@ class Races(RuleBasedStateMachine):
         self.flights = []                 # (device, flight, pasid, path, index)
         self.writes = 0
         self.served = 0
+        self.slots = 0                    # buffers of in-flight requests, one each
 
     # -- helpers --------------------------------------------------------------------------
     def _open(self, pasid):
@@ -148,7 +149,7 @@ class Races(RuleBasedStateMachine):
     @rule(pasid=PASIDS, pick=PICK, index=st.integers(0, 3), write=st.booleans())
     def begin(self, pasid, pick, index, write):
         """A request passes its checks (a)-(f) and waits for its transfer."""
-        self.slots = getattr(self, "slots", 0) + 1
+        self.slots += 1
         made = self._command(pasid, pick, index, write, slot=self.slots)
         if made is not None:
             device, command, of, index, data = made
