@@ -46,3 +46,16 @@ def test_a_broken_element_shows_as_not_holding(monkeypatch, claim, break_it, row
 def test_unknown_claim_number_is_input_error(bad):
     with pytest.raises(InputError, match="claim"):
         patent.check_claim(bad)
+
+
+def test_bus_ledger_of_a_cold_and_a_warm_read():
+    from labkit.siommu import buses
+
+    ledger = patent.bus_ledger()
+    totals = ledger.groupby(["read", "bus"]).us.sum()
+    mem_latency, mem_gbps = buses.MEMORY_BUS[:2]
+    walk = 4 * (mem_latency + 8 / (mem_gbps * 1e3))           # one 4-level walk
+    assert totals["cold", "memory"] - totals["warm", "memory"] == pytest.approx(3 * walk)
+    assert totals["cold", "io"] == pytest.approx(totals["warm", "io"])
+    assert set(ledger[ledger.who == "processor"].bus) == {"io", "memory"}
+    assert set(ledger[ledger.what == "command"].bus) == {"io"}
