@@ -9,7 +9,14 @@ not allow. Modules, one concept each:
 - :mod:`~labkit.siommu.tlb`       set-associative TLB (50a, 50b, or one combined)
 - :mod:`~labkit.siommu.unit`      the FIG. 4 decision logic
 - :mod:`~labkit.siommu.kernel`    the OS side: files of extents, open/close/append, fault policies
-- :mod:`~labkit.siommu.system`    processes, the SSD and the two-stage check of claim 1
+- :mod:`~labkit.siommu.system`    processes, the SSD and the two-stage check of claim 1 (tags)
+- :mod:`~labkit.siommu.faults`    fault handling chosen by a fault code per entry or request
+- :mod:`~labkit.siommu.permission` permission as an entry's existence (claim 5) or a field (6)
+- :mod:`~labkit.siommu.memory`    RAM and nonvolatile solid-state memory under power cycles
+- :mod:`~labkit.siommu.buses`     the memory bus and the separate I/O bus, each charged
+- :mod:`~labkit.siommu.device`    I/O devices with addressed sources: the SSD, a network card
+- :mod:`~labkit.siommu.architecture` claim 11's computer with bytes: processors, RAM, SSDs,
+  NIC, SIOMMU (also the processors' MMU, claim 13), two buses
 - :mod:`~labkit.siommu.params`, :mod:`~labkit.siommu.latency` the latency of the I/O paths
 - :mod:`~labkit.siommu.workloads`, :mod:`~labkit.siommu.sim` trace-driven simulation (numba)
 - :mod:`~labkit.siommu.calibrate` measuring this machine's syscall and pread costs

@@ -2,7 +2,8 @@
 
 ``labkit siommu latency --size BYTES --path linux|spdk|siommu [--tlb-entries N] --json``
 prints ``{"total_us", "breakdown_us", "os_share"}``. ``labkit siommu simulate`` runs the
-trace-driven simulation on a synthetic or a CSV trace.
+trace-driven simulation on a synthetic or a CSV trace. ``labkit siommu claims [--claim N]``
+runs the patent's claims 1-16 on the model, limitation by limitation.
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ def _simulate(args):
                           ways=args.ways, threads=args.threads, queue_depth=args.queue_depth,
                           size=args.size)
     return result.summary()
+
+
+def _claims(args):
+    from labkit.siommu import patent
+
+    if args.claim is not None:
+        table = patent.check_claim(patent.check_number(args.claim))
+        return {"claim": args.claim, "holds": bool(table.holds.all()),
+                "limitations": table.drop(columns="claim").to_dict("records")}
+    verdicts = patent.summary(patent.check_all())
+    return {"holds": bool(verdicts.holds.all()),
+            "claims": verdicts.drop(columns="failing").to_dict("records")}
 
 
 def register(subparsers) -> None:
@@ -59,3 +72,8 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_simulate)
+
+    p = sub.add_parser("claims", help="run the patent's claims 1-16 on the model")
+    p.add_argument("--claim", type=int, default=None, help="one claim, 1..16 (default: all)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_claims)

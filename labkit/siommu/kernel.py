@@ -4,10 +4,16 @@ Like memory-mapping a file, ``open`` gives the process (PASID) a fresh region of
 block addresses (never reused, so an address names one open at most) and writes one table-34a leaf per file block, with the file's permissions
 intersected with the open mode. ``close`` removes the leaves and invalidates every cached
 copy in the SIOMMU's TLBs, so no stale translation survives; ``append`` allocates a new
-extent and maps it for every process that has the file open. Buffers for DMA are mapped
-in table 34b. When the SIOMMU faults, a policy decides: ``deny`` (the fault stands),
-``kernel`` (the kernel path serves the request if the process may make it) or ``remap``
-(the kernel installs the missing leaf if the process may have it, and the device retries).
+extent and maps it for every process that has the file open; ``truncate`` unmaps and
+invalidates the tail before its blocks are freed; ``exit`` tears down everything a PASID
+had, so a PASID given to a new process starts empty. Buffers for DMA are mapped in table
+34b, and for the processor in table 23. When the SIOMMU faults, the fault code of the
+entry or request, else the machine's policy, decides (:mod:`~labkit.siommu.faults`):
+``deny`` (the fault stands), ``kernel`` (the kernel path serves the request if the
+process may make it) or ``remap`` (the kernel installs the missing leaf if the process
+may have it, and the device retries). Under the ``existence`` permission model (claim 5)
+an entry cannot say "read only", so the kernel maps a file only for a read-write open of
+a writable file and leaves other opens to the fault path.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from labkit.lab.errors import InputError
+from labkit.siommu.faults import HANDLINGS, check_handling
 from labkit.siommu.pagetable import Entry
-from labkit.siommu.request import PAGE_SHIFT
+from labkit.siommu.permission import EXISTENCE
+from labkit.siommu.request import PAGE_SHIFT, PROCESSOR
 from labkit.siommu.unit import SIOMMU
 
-POLICIES = ("deny", "kernel", "remap")
+POLICIES = HANDLINGS
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,23 @@ class FileSystem:
                 return Extent(device, block - length + 1, length)
         raise InputError(f"device {device} has no free run of {length} blocks")
 
+    def shrink(self, path: str, blocks: int) -> list[tuple[int, int]]:
+        """Drop the file's last ``blocks`` blocks and free them; return ``(device, block)``
+        of each freed block (the caller must have unmapped them first)."""
+        f = self.file(path)
+        if not isinstance(blocks, int) or not 1 <= blocks < f.blocks:
+            raise InputError(f"truncate {path!r}: drop 1..{f.blocks - 1} blocks, got {blocks!r}")
+        freed = [f.block(i) for i in range(f.blocks - blocks, f.blocks)]
+        keep, left = [], f.blocks - blocks
+        for e in f.extents:
+            if left > 0:
+                keep.append(Extent(e.device, e.start, min(e.length, left)))
+                left -= e.length
+        f.extents = keep
+        for key in freed:
+            del self._owner[key]
+        return freed
+
     def extend(self, path: str, extent: Extent) -> None:
         f = self.file(path)
         self._check_extent(extent, path)
@@ -137,6 +162,7 @@ class OpenFile:
     base: int          # first virtual block number of the region
     write: bool
     mapped: set = field(default_factory=set)
+    on_fault: str | None = None
 
 
 class Kernel:
@@ -150,29 +176,44 @@ class Kernel:
         self._next_frame = 1
 
     # -- files ---------------------------------------------------------------------------
-    def open(self, pasid: int, path: str, mode: str = "r", populate: bool = True) -> int:
-        """Open ``path`` for ``pasid``; map every block unless ``populate=False``."""
-        if mode not in ("r", "rw"):
-            raise InputError(f"open mode must be 'r' or 'rw', got {mode!r}")
-        f = self.fs.file(path)
+    def reserve_region(self, what: str) -> int:
+        """First virtual block of a fresh region (never reused) in table 34a."""
         base = self._next_region * self.region
         if not self.unit.io_table.in_range(base + self.region - 1):
-            raise InputError(f"no virtual block range left to open {path!r}")
+            raise InputError(f"no virtual block range left to map {what}")
+        self._next_region += 1
+        return base
+
+    def open(self, pasid: int, path: str, mode: str = "r", populate: bool = True,
+             on_fault: str | None = None) -> int:
+        """Open ``path`` for ``pasid``; map every block unless ``populate=False``;
+        ``on_fault`` is the fault code its entries carry (None: the request's)."""
+        if mode not in ("r", "rw"):
+            raise InputError(f"open mode must be 'r' or 'rw', got {mode!r}")
+        check_handling(on_fault, "open fault code")
+        f = self.fs.file(path)
+        base = self.reserve_region(repr(path))
         fd = self._next_fd.get(pasid, 0)
         self._next_fd[pasid] = fd + 1
-        self._next_region += 1
-        of = OpenFile(fd, pasid, path, base, write=(mode == "rw" and f.writable))
+        of = OpenFile(fd, pasid, path, base, write=(mode == "rw" and f.writable),
+                      on_fault=on_fault)
         self.open_files[(pasid, fd)] = of
         if populate:
             for index in range(f.blocks):
                 self._map(of, index)
         return fd
 
-    def _map(self, of: OpenFile, index: int) -> None:
+    def _map(self, of: OpenFile, index: int) -> bool:
+        """Install the leaf of the file's ``index``-th block; False when the permission
+        model cannot express the open's rights (existence model, not read-write)."""
+        if self.unit.permission == EXISTENCE and not of.write:
+            return False
         device, block = self.fs.file(of.path).block(index)
         self.unit.io_table.map(of.pasid, of.base + index,
-                               Entry(block, device, read=True, write=of.write))
+                               Entry(block, device, read=True, write=of.write,
+                                     on_fault=of.on_fault))
         of.mapped.add(of.base + index)
+        return True
 
     def handle(self, pasid: int, fd: int) -> OpenFile:
         try:
@@ -188,6 +229,37 @@ class Kernel:
         self.unit.invalidate(ft=1, pasid=pasid, pages=of.mapped)
         del self.open_files[(pasid, fd)]
         return len(of.mapped)
+
+    def truncate(self, pasid: int, fd: int, blocks: int) -> list[tuple[int, int]]:
+        """Shrink the file by ``blocks``: unmap the tail for every process that has it
+        open and invalidate their cached copies *before* the blocks are freed (a freed
+        block may go to another file at once). Returns the freed ``(device, block)``."""
+        of = self.handle(pasid, fd)
+        if not of.write:
+            raise InputError(f"fd {fd} of PASID {pasid} is read-only: cannot truncate")
+        f = self.fs.file(of.path)
+        if isinstance(blocks, bool) or not isinstance(blocks, int) or not 1 <= blocks < f.blocks:
+            raise InputError(f"truncate {of.path!r}: drop 1..{f.blocks - 1} blocks, got {blocks!r}")
+        keep = f.blocks - blocks
+        for other in self.open_files.values():
+            if other.path == of.path:
+                tail = {p for p in other.mapped if p - other.base >= keep}
+                for page in tail:
+                    self.unit.io_table.unmap(other.pasid, page)
+                other.mapped -= tail
+                self.unit.invalidate(ft=1, pasid=other.pasid, pages=tail)
+        return self.fs.shrink(of.path, blocks)
+
+    def exit(self, pasid: int) -> None:
+        """The process ends: close its files, unmap its buffers and memory, drop every
+        cached translation of its PASID (which may then be given to another process)."""
+        for (owner, fd) in [k for k in self.open_files if k[0] == pasid]:
+            self.close(owner, fd)
+        for table in (self.unit.mem_table, self.unit.cpu_table):
+            for _, page, _ in [e for e in table.entries() if e[0] == pasid]:
+                table.unmap(pasid, page)
+        self.unit.invalidate(pasid=pasid)
+        self._next_fd.pop(pasid, None)
 
     def append(self, pasid: int, fd: int, blocks: int, device: int | None = None) -> Extent:
         """Grow the file by ``blocks`` and map them for every process that has it open."""
@@ -234,17 +306,27 @@ class Kernel:
 
     # -- buffers (table 34b) --------------------------------------------------------------
     def map_buffer(self, pasid: int, device: int, vaddr: int, pages: int = 1,
-                   write: bool = True) -> None:
-        """Let ``device`` DMA into ``pages`` of ``pasid``'s memory at ``vaddr``."""
+                   write: bool = True, processor: bool = False) -> list[int]:
+        """Let ``device`` DMA into ``pages`` of ``pasid``'s memory at ``vaddr`` (table
+        34b) and, with ``processor``, let the process itself reach the same frames
+        (table 23). Returns the physical frames."""
+        frames = []
         for i in range(pages):
-            self.unit.mem_table.map(pasid, (vaddr >> PAGE_SHIFT) + i,
+            page = (vaddr >> PAGE_SHIFT) + i
+            self.unit.mem_table.map(pasid, page,
                                     Entry(self._next_frame, device, read=True, write=write))
+            if processor:
+                self.unit.cpu_table.map(pasid, page,
+                                        Entry(self._next_frame, PROCESSOR, read=True, write=True))
+            frames.append(self._next_frame)
             self._next_frame += 1
+        return frames
 
     def unmap_buffer(self, pasid: int, vaddr: int, pages: int = 1) -> None:
         first = vaddr >> PAGE_SHIFT
         for i in range(pages):
             self.unit.mem_table.unmap(pasid, first + i)
+            self.unit.cpu_table.unmap(pasid, first + i)
         self.unit.invalidate(ft=0, pasid=pasid, pages=range(first, first + pages))
 
     # -- faults ---------------------------------------------------------------------------
@@ -262,7 +344,4 @@ class Kernel:
     def remap(self, request) -> bool:
         """Install the missing leaf behind a fault if the process may have it."""
         found = self.permits(request)
-        if found is None:
-            return False
-        self._map(*found)
-        return True
+        return found is not None and self._map(*found)

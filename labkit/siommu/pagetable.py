@@ -12,17 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labkit.lab.errors import InputError
+from labkit.siommu.faults import check_handling
 
 
 @dataclass(frozen=True)
 class Entry:
     """A leaf: the physical page (None = not a valid physical address), the device the
-    mapping belongs to, and the read / write permission bits."""
+    mapping belongs to, the read / write permission bits, and the fault code the OS chose
+    for a fault on this entry (None: the request's or the machine's)."""
 
     physical: int | None
     device: int
     read: bool = True
     write: bool = False
+    on_fault: str | None = None
+
+    def __post_init__(self):
+        check_handling(self.on_fault, "entry fault code")
 
     def allows(self, write: bool) -> bool:
         """Permission of FIG. 4: a valid physical address and the needed R/W bit."""
@@ -99,6 +105,10 @@ class PageTable:
             if node is None:
                 return None, touched
         return node, touched
+
+    def clear(self) -> None:
+        """Forget every entry (the memory holding the table lost power)."""
+        self.roots, self.count = {}, 0
 
     def lookup(self, pasid: int, page: int) -> Entry | None:
         return self.walk(pasid, page)[0]

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labkit.lab.errors import InputError
+from labkit.siommu.faults import check_handling
 
 PAGE_SIZE = 4096          # bytes per page (memory) and per block (device)
 PAGE_SHIFT = 12
 MAX_PASID = (1 << 20) - 1  # PCIe PASIDs are 20 bits
 MAX_DEVICE = (1 << 16) - 1  # PCIe requester ids are 16 bits
+PROCESSOR = MAX_DEVICE     # the requester id of the processors' own accesses (claim 13)
 
 NO_ENTRY = "no_entry"
 DEVICE_MISMATCH = "device_mismatch"
@@ -34,13 +36,15 @@ def _field(name: str, value, low: int, high: int) -> int:
 
 @dataclass(frozen=True)
 class Request:
-    """One access the device asks the SIOMMU to check (FT, PASID, device, address, R/W)."""
+    """One access the device asks the SIOMMU to check (FT, PASID, device, address, R/W),
+    with the fault code the library chose for it (None: the entry's or the default)."""
 
     ft: int
     pasid: int
     device: int
     address: int
     write: bool = False
+    on_fault: str | None = None
 
     def __post_init__(self):
         _field("ft", self.ft, 0, 1)
@@ -49,6 +53,7 @@ class Request:
         _field("address", self.address, 0, (1 << 64) - 1)
         if not isinstance(self.write, bool):
             raise InputError(f"request field 'write' must be True or False, got {self.write!r}")
+        check_handling(self.on_fault, "request field 'on_fault'")
 
     @property
     def page(self) -> int:
@@ -65,7 +70,8 @@ class Translation:
     """The SIOMMU's answer: a physical address, or a fault code saying why not.
 
     ``source`` is ``"tlb"`` or ``"walk"``; ``levels`` the page-table levels the walk
-    touched (0 on a TLB hit), which the latency model charges.
+    touched (0 on a TLB hit), which the latency model charges; ``handling`` the fault code
+    of the matching entry, if there was one (see :mod:`~labkit.siommu.faults`).
     """
 
     ok: bool
@@ -73,6 +79,7 @@ class Translation:
     fault: str | None = None
     source: str = "walk"
     levels: int = 0
+    handling: str | None = None
 
     @property
     def physical_page(self) -> int | None:

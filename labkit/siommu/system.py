@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labkit.lab.errors import InputError
+from labkit.siommu import faults
 from labkit.siommu.kernel import POLICIES, FileSystem, Kernel
 from labkit.siommu.request import Request, Translation
 from labkit.siommu.unit import SIOMMU
@@ -32,7 +33,8 @@ class IOResult:
 
 
 class Machine:
-    """One SSD (or several), the OS and the SIOMMU, wired as in the patent's FIG. 1."""
+    """One SSD (or several), the OS and the SIOMMU, wired as in the patent's FIG. 1.
+    ``policy`` handles a fault whose entry and request carry no fault code."""
 
     def __init__(self, devices: dict[int, int] | None = None, *, policy: str = "deny",
                  **unit_options):
@@ -49,9 +51,14 @@ class Machine:
     def content(self, device: int, block: int):
         return self.blocks.get((device, block), ("initial", self.fs.owner(device, block)))
 
+    def handling(self, request: Request, t: Translation) -> str:
+        """How this fault is handled: the entry's code, the request's, or the policy."""
+        return faults.choose(t.handling, request.on_fault, self.policy)
+
     def _check(self, request: Request) -> tuple[Translation, bool]:
         t = self.unit.translate(request)
-        if not t.ok and self.policy == "remap" and self.kernel.remap(request):
+        if (not t.ok and self.handling(request, t) == faults.REMAP
+                and self.kernel.remap(request)):
             return self.unit.translate(request), True
         return t, False
 
@@ -66,7 +73,8 @@ class Machine:
                                            stage="device_address"))
         t, retried = self._check(io)
         if not t.ok:
-            if self.policy == "kernel" and self.kernel.permits(io) is not None:
+            if (self.handling(io, t) == faults.KERNEL
+                    and self.kernel.permits(io) is not None):
                 return self._transfer(io, None, data, "kernel", retried)
             return self._done(io, IOResult(False, fault=t.fault, stage="device_address",
                                            retried=retried))
