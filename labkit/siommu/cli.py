@@ -25,7 +25,7 @@ def _simulate(args):
                                    processes=args.processes, seed=args.seed)
     result = sim.simulate(trace, path=args.path, device=args.device, tlb_entries=args.tlb_entries,
                           ways=args.ways, threads=args.threads, queue_depth=args.queue_depth,
-                          size=args.size)
+                          size=args.size, engine=args.engine)
     return result.summary()
 
 
@@ -57,5 +57,7 @@ def register(subparsers) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--queue-depth", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--engine", default="compiled",
+                   help="compiled (default) or python (the slow reference of the same model)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_simulate)
