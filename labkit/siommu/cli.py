@@ -2,7 +2,8 @@
 
 ``labkit siommu latency --size BYTES --path linux|spdk|siommu [--tlb-entries N] --json``
 prints ``{"total_us", "breakdown_us", "os_share"}``. ``labkit siommu simulate`` runs the
-trace-driven simulation on a synthetic or a CSV trace.
+trace-driven simulation on a synthetic or a CSV trace (``--path all``: every path);
+``labkit siommu trace KIND --out FILE`` records a real program's I/O as such a CSV.
 """
 
 from __future__ import annotations
@@ -16,17 +17,35 @@ def _latency(args):
 
 
 def _simulate(args):
-    from labkit.siommu import sim, workloads
+    from labkit.siommu import latency, sim, workloads
 
     if args.trace:
         trace = workloads.read_trace(args.trace)
     else:
         trace = workloads.generate(args.pattern, args.requests, blocks=args.blocks,
                                    processes=args.processes, seed=args.seed)
-    result = sim.simulate(trace, path=args.path, device=args.device, tlb_entries=args.tlb_entries,
-                          ways=args.ways, threads=args.threads, queue_depth=args.queue_depth,
-                          size=args.size, engine=args.engine)
-    return result.summary()
+    paths = latency.PATHS if args.path == "all" else (latency.check_path(args.path),)
+    results = {path: sim.simulate(trace, path=path, device=args.device,
+                                  tlb_entries=args.tlb_entries, ways=args.ways,
+                                  threads=args.threads, queue_depth=args.queue_depth,
+                                  size=args.size, engine=args.engine).summary()
+               for path in paths}
+    return results[args.path] if args.path != "all" else {"requests": len(trace),
+                                                          "by_path": results}
+
+
+def _record(args):
+    import tempfile
+
+    from labkit.siommu import iotrace, record
+
+    record.check_kind(args.kind)
+    options = {"sqlite": {"rows": args.rows, "lookups": args.lookups}}.get(
+        args.kind, {"file_mib": args.file_mib, "request": args.request})
+    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+        frame = record.record(args.kind, workdir, seed=args.seed, **options)
+    iotrace.write(frame, args.out)
+    return {"kind": args.kind, "out": args.out, **iotrace.describe(frame)}
 
 
 def register(subparsers) -> None:
@@ -44,12 +63,13 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_latency)
 
     p = sub.add_parser("simulate", help="trace-driven simulation: TLB hit rate, latency, IOPS")
-    p.add_argument("--trace", default=None, help="CSV with columns pasid,block[,write]")
+    p.add_argument("--trace", default=None,
+                   help="CSV: pasid,file,op,offset,length (recorded) or pasid,block[,write]")
     p.add_argument("--pattern", default="uniform", help="uniform, zipf, sequential or shared")
     p.add_argument("--requests", type=int, default=100_000)
     p.add_argument("--blocks", type=int, default=262_144, help="blocks per file")
     p.add_argument("--processes", type=int, default=1)
-    p.add_argument("--path", default="siommu", help="linux, spdk or siommu")
+    p.add_argument("--path", default="siommu", help="linux, spdk, siommu or all")
     p.add_argument("--device", default="optane")
     p.add_argument("--size", type=int, default=4096)
     p.add_argument("--tlb-entries", type=int, default=64)
@@ -61,3 +81,15 @@ def register(subparsers) -> None:
                    help="compiled (default) or python (the slow reference of the same model)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_simulate)
+
+    p = sub.add_parser("trace", help="record the I/O of a real program run here as a trace CSV")
+    p.add_argument("kind", help="sqlite, sequential-scan or random-scan")
+    p.add_argument("--out", required=True, help="trace CSV to write")
+    p.add_argument("--workdir", default=None, help="where the program's files live meanwhile")
+    p.add_argument("--rows", type=int, default=20_000, help="sqlite: rows inserted")
+    p.add_argument("--lookups", type=int, default=5_000, help="sqlite: random point lookups")
+    p.add_argument("--file-mib", type=int, default=16, help="scans: file size in MiB")
+    p.add_argument("--request", type=int, default=4096, help="scans: bytes per read")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_record)

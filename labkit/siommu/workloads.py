@@ -105,13 +105,12 @@ def check_trace(trace):
 
 
 def read_trace(path) -> "object":
-    """A trace from a CSV file with a header ``pasid,block[,write]``."""
-    import pandas as pd
+    """A trace from a CSV file: either the block form ``pasid,block[,write[,size,pages]]``
+    or a recorded I/O trace ``pasid,file,op,offset,length`` (:mod:`labkit.siommu.iotrace`),
+    which is mapped to blocks."""
+    from labkit.siommu import iotrace
 
-    try:
-        trace = pd.read_csv(path, engine="pyarrow")     # multi-threaded: 10 M rows in seconds
-    except FileNotFoundError:
-        raise InputError(f"trace file {path!r} not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"trace file {path!r} is malformed: {exc}".splitlines()[0]) from None
+    trace = iotrace.load_csv(path)
+    if iotrace.is_io_trace(trace):
+        return iotrace.to_blocks(iotrace.check(trace, f"trace file {str(path)!r}"))
     return check_trace(trace)
