@@ -141,3 +141,16 @@ def record(kind: str, workdir, **options):
     if kind == "sqlite":
         return sqlite(workdir, **options)
     return scan(workdir, order=kind.split("-")[0], **options)
+
+
+def real_traces(workdir, *, sqlite_rows: int = 20_000, lookups: int = 5_000,
+                scan_mib: int = 16, seed: int = 0) -> dict:
+    """The three recorded workloads, as the simulation's block traces, keyed by kind
+    (the default workloads of notebook 41)."""
+    from labkit.siommu import iotrace
+
+    options = {"sqlite": dict(rows=sqlite_rows, lookups=lookups),
+               "sequential-scan": dict(file_mib=scan_mib),
+               "random-scan": dict(file_mib=scan_mib)}
+    return {kind: iotrace.to_blocks(record(kind, workdir, seed=seed, **options[kind]))
+            for kind in KINDS}

@@ -119,3 +119,11 @@ def test_bad_record_settings():
         record.record("postgres", "/tmp")
     with pytest.raises(InputError, match="order"):
         record.scan("/tmp", order="backwards")
+
+
+def test_real_traces_are_the_three_kinds_as_block_traces(tmp_path):
+    traces = record.real_traces(tmp_path, sqlite_rows=1000, lookups=100, scan_mib=1)
+    assert list(traces) == list(record.KINDS)
+    assert traces["sequential-scan"].block.tolist() == list(range(256))
+    assert sorted(traces["random-scan"].block) == list(range(256))
+    assert traces["sqlite"]["write"].any() and not traces["random-scan"]["write"].any()
