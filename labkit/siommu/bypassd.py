@@ -23,6 +23,7 @@ from labkit.siommu import latency, params, sim
 from labkit.siommu.validate import positive_int
 
 PATHS = ("psync", "libaio", "io_uring", "spdk", "siommu", "siommu_emulated")
+WHOLE_SECTORS = ("psync", "libaio", "io_uring", "spdk")      # O_DIRECT and raw NVMe commands
 SIZES_KIB = (4, 8, 16, 32, 64, 128)
 BACKGROUND_READERS = (0, 1, 2, 4, 8, 12, 16)
 FS_LAYERS = ("filesystem", "block_layer", "driver")       # ext4, bio, NVMe driver (XRP)
@@ -39,9 +40,15 @@ def check_path(path: str) -> str:
 
 
 def layers(path: str, size: int, device="optane") -> dict[str, float]:
-    """Component -> microseconds of one ``size``-byte read on ``path``."""
+    """Component -> microseconds of one ``size``-byte read on ``path``. The O_DIRECT paths
+    and SPDK move whole sectors (InputError otherwise); the SIOMMU's user library reads
+    the blocks around a partial request itself."""
     check_path(path)
     latency.check_size(size)
+    sector = params.SECTOR_BYTES[0]
+    if path in WHOLE_SECTORS and size % sector:
+        raise InputError(f"the {path} path reads whole {sector}-byte sectors (O_DIRECT / NVMe): "
+                         f"size {size} is not a multiple of {sector}")
     dev = params.device(device)
     kernel = {k: params.LINUX[k][0] for k in FS_LAYERS}
     crossing, read_call = params.LINUX["syscall"][0], params.LINUX["vfs"][0]

@@ -50,6 +50,14 @@ def _record(args):
     return {"kind": args.kind, "out": args.out, **iotrace.describe(frame)}
 
 
+def _bypassd(args):
+    from labkit.siommu import bypassd
+
+    parts = bypassd.layers(args.path, args.size, device=args.device)
+    return {"path": args.path, "size": args.size, "total_us": sum(parts.values()),
+            "breakdown_us": parts}
+
+
 def _image_build(args):
     from labkit.siommu import image
 
@@ -133,6 +141,14 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_record)
+
+    p = sub.add_parser("bypassd", help="one read on a BypassD-evaluation path (psync, libaio, "
+                                       "io_uring, spdk, siommu, siommu_emulated)")
+    p.add_argument("--path", required=True)
+    p.add_argument("--size", type=int, required=True, help="bytes")
+    p.add_argument("--device", default="optane")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_bypassd)
 
     img = sub.add_parser("image", help="real ext4 layouts: build an image, list it, read through the SIOMMU")
     isub = img.add_subparsers(dest="image_command", metavar="COMMAND")

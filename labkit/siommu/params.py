@@ -53,6 +53,8 @@ BYPASSD_TRANSLATION_US = (0.55, BYPASSD + ": IOMMU block-address translation ~55
                                           "including PCIe and an IOTLB miss")
 BYPASSD_SOFTWARE_WALK_US = (1.0, BYPASSD + ": software page-table walk used to emulate the "
                                            "translation, ~1 us")
+SECTOR_BYTES = (512, "the SSD's logical block (LBA) size, 512 B in the P5800X's default format: "
+                    "O_DIRECT reads and SPDK commands move whole LBAs")
 LIBAIO_SUBMIT_US = (0.20, "assumption: io_submit's own work in place of read()'s (XRP: 199 ns)")
 LIBAIO_REAP_US = (0.35 + 0.10, "assumption: io_getevents, a second kernel crossing (XRP: "
                                "351 ns) plus ~100 ns to reap the completion")
@@ -125,7 +127,8 @@ def sources():
     rows += [("bypassd", name, *value) for name, value in (
         ("xrp_total_512_us", XRP_TOTAL_512_US), ("translation_us", BYPASSD_TRANSLATION_US),
         ("software_walk_us", BYPASSD_SOFTWARE_WALK_US), ("libaio_submit_us", LIBAIO_SUBMIT_US),
-        ("libaio_reap_us", LIBAIO_REAP_US), ("io_uring_submit_us", IO_URING_SUBMIT_US))]
+        ("libaio_reap_us", LIBAIO_REAP_US), ("io_uring_submit_us", IO_URING_SUBMIT_US),
+        ("sector_bytes", SECTOR_BYTES))]
     rows += [("siommu", "walk_levels", *WALK_LEVELS), ("siommu", "memory_us", *MEMORY_US),
              ("siommu", "tlb_entries", *TLB_ENTRIES),
              ("siommu", "working_set_blocks", *WORKING_SET_BLOCKS)]

@@ -63,3 +63,11 @@ def test_bad_inputs():
         bypassd.background(readers=[-1])
     with pytest.raises(InputError, match="threads"):
         bypassd.throughput(threads=[0])
+
+
+def test_o_direct_and_spdk_need_whole_sectors():
+    for path in bypassd.WHOLE_SECTORS:
+        with pytest.raises(InputError, match="multiple of 512"):
+            bypassd.layers(path, 4000)
+        assert bypassd.layers(path, 4608)["transfer"] == pytest.approx(4608 / 7200)
+    assert bypassd.total("siommu", 4000) < bypassd.total("siommu", 4096)
