@@ -16,8 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, types
-from numba.typed import Dict
+from numba import njit
 
 from labkit.lab.errors import InputError
 from labkit.siommu import latency, params
@@ -41,11 +40,47 @@ def tlb_misses(pasid, block, pages, sets, ways):
 
 
 @njit(cache=True)
+def _home(key, mask):
+    """Home bucket of ``key`` in a power-of-two open-addressing table (a multiplicative
+    hash; int64 products wrap, which is all a hash needs)."""
+    h = key * 0x9E3779B97F4A7C15
+    return (h ^ (h >> 29)) & mask
+
+
+@njit(cache=True)
+def _find(table_keys, key, mask):
+    """Bucket holding ``key``, or the empty bucket where it would go (linear probing)."""
+    i = _home(key, mask)
+    while table_keys[i] != -1 and table_keys[i] != key:
+        i = (i + 1) & mask
+    return i
+
+
+@njit(cache=True)
+def _remove(table_keys, table_vals, hole, mask):
+    """Delete the key at bucket ``hole``, shifting later entries of its probe run back so
+    every remaining key stays reachable from its home (no tombstones)."""
+    j = hole
+    while True:
+        j = (j + 1) & mask
+        if table_keys[j] == -1:
+            break
+        k = _home(table_keys[j], mask)
+        movable = (k <= hole or k > j) if hole <= j else (k <= hole and k > j)
+        if movable:
+            table_keys[hole] = table_keys[j]
+            table_vals[hole] = table_vals[j]
+            hole = j
+    table_keys[hole] = -1
+
+
+@njit(cache=True)
 def _tlb_misses(pasid, block, pages, sets, ways):
     """The compiled pass of :func:`tlb_misses`.
 
-    O(1) per lookup at any associativity: a hash map from tag to slot, and per set a
-    doubly linked list of its slots from most to least recently used."""
+    O(1) per lookup at any associativity: an open-addressing hash table (at most a
+    quarter full) from tag to slot, and per set a doubly linked list of its slots from
+    most to least recently used."""
     n = pasid.shape[0]
     cap = sets * ways
     keys = np.full(cap, -1, np.int64)
@@ -60,22 +95,30 @@ def _tlb_misses(pasid, block, pages, sets, ways):
             nxt[base + w] = base + w + 1 if w < ways - 1 else -1
         head[s] = base
         tail[s] = base + ways - 1
-    where = Dict.empty(key_type=types.int64, value_type=types.int64)
+    size = 16
+    while size < 4 * cap:
+        size *= 2
+    mask = size - 1
+    table_keys = np.full(size, -1, np.int64)
+    table_vals = np.zeros(size, np.int64)
     misses = np.zeros(n, np.int32)
     for i in range(n):
         for p in range(pages[i]):
             b = block[i] + p
             key = (pasid[i] << 36) | b
             s = b % sets
-            if key in where:
-                slot = where[key]
+            at = _find(table_keys, key, mask)
+            if table_keys[at] == key:
+                slot = table_vals[at]
             else:
                 misses[i] += 1
                 slot = tail[s]                  # the least recently used way
                 if keys[slot] >= 0:
-                    del where[keys[slot]]
+                    _remove(table_keys, table_vals, _find(table_keys, keys[slot], mask), mask)
+                    at = _find(table_keys, key, mask)
                 keys[slot] = key
-                where[key] = slot
+                table_keys[at] = key
+                table_vals[at] = slot
             if head[s] != slot:                 # move to the front of its set
                 pv, nx = prev[slot], nxt[slot]
                 nxt[pv] = nx
@@ -176,7 +219,9 @@ class SimResult:
     def summary(self) -> dict:
         lat = self.latency_us
         return {"path": self.path, "requests": self.requests, "threads": self.threads,
-                "queue_depth": self.queue_depth, "tlb_hit_rate": float(self.hit_rate),
+                "queue_depth": self.queue_depth,
+                # paths without the SIOMMU translate nothing: no hit rate to report
+                "tlb_hit_rate": float(self.hit_rate) if self.path == "siommu" else None,
                 "walks": self.walks,
                 "mean_latency_us": float(lat.mean()), "p99_latency_us": float(np.quantile(lat, 0.99)),
                 "iops": float(self.iops), "makespan_us": float(self.makespan_us)}
@@ -206,12 +251,11 @@ class Inputs:
 def _costs(path, sizes, write, dev, levels, mem, overrides):
     """Per-request (cpu, post, service, fixed) from the latency model, one breakdown per
     distinct (size, write) pair of the trace."""
-    key = sizes * 2 + write
-    if sizes.size and (sizes == sizes[0]).all():     # one size: skip the sort
-        pairs, which = np.array([sizes[0] * 2, sizes[0] * 2 + 1]), key - sizes[0] * 2
+    if sizes.size and (sizes == sizes[0]).all():     # one size: a select, no sort
+        pairs, which = np.array([[sizes[0], sizes[0]], [0, 1]]), None
     else:
-        pairs, which = np.unique(key, return_inverse=True)
-    pairs = np.stack([pairs // 2, pairs % 2])
+        keys, which = np.unique(sizes * 2 + write, return_inverse=True)
+        pairs = np.stack([keys // 2, keys % 2])
     table = np.zeros((4, pairs.shape[1]))
     for j, (size, w) in enumerate(pairs.T):
         parts = latency.breakdown(path, int(size), write=bool(w), device=dev, hit_rate=1.0,
@@ -219,6 +263,8 @@ def _costs(path, sizes, write, dev, levels, mem, overrides):
         pick = lambda names: sum(parts[k] for k in names if k in parts)
         table[:, j] = (pick(CPU_PRE[path] + CPU_POST[path]), pick(CPU_POST[path]),
                        pick(("device", "transfer")), pick(("translation_request", "tlb")))
+    if which is None:
+        return [np.where(write, row[1], row[0]) for row in table]
     return [np.ascontiguousarray(row[which.reshape(-1)]) for row in table]
 
 

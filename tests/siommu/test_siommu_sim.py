@@ -175,3 +175,14 @@ def test_per_request_sizes_cost_their_own_breakdown():
         sim.simulate(trace.assign(size=[4096, 0, 1]))
     with pytest.raises(InputError, match="engine"):
         sim.simulate(trace, engine="fortran")
+
+
+@pytest.mark.parametrize("entries,ways", [(512, 512), (256, 4), (1024, 1)])
+def test_compiled_tlb_under_heavy_eviction_matches_python(entries, ways):
+    """Thousands of evictions through the hash table's deletions (backward shifts)."""
+    from labkit.siommu import sim_python
+
+    trace = workloads.generate("zipf", 20000, blocks=5000, processes=5, alpha=0.6, seed=9)
+    args = (trace.pasid.to_numpy(), trace.block.to_numpy(), 2, entries // ways, ways)
+    fast, slow = sim.tlb_misses(*args), sim_python.tlb_misses(*args)
+    assert fast.sum() > 10000 and np.array_equal(fast, slow)

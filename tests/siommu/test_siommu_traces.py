@@ -92,6 +92,7 @@ def test_cli_records_and_replays_on_every_path(tmp_path, capsys):
     assert main(["siommu", "simulate", "--trace", str(out), "--path", "all", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result["by_path"]) == {"linux", "spdk", "siommu"}
+    assert result["by_path"]["linux"]["tlb_hit_rate"] is None
     siommu = result["by_path"]["siommu"]
     assert siommu["walks"] == 256 and siommu["tlb_hit_rate"] == 0.0   # each block once
 
