@@ -110,12 +110,12 @@ def _integers(column, name: str, low: int) -> np.ndarray:
 
 
 def read_trace(path) -> "object":
-    """A trace from a CSV file: either the block form ``pasid,block[,write[,size,pages]]``
+    """A trace from a CSV or Parquet file: either the block form ``pasid,block[,write[,size,pages]]``
     or a recorded I/O trace ``pasid,file,op,offset,length`` (:mod:`labkit.siommu.iotrace`),
     which is mapped to blocks."""
     from labkit.siommu import iotrace
 
-    trace = iotrace.load_csv(path)
+    trace = iotrace.load_table(path)
     if iotrace.is_io_trace(trace):
         return iotrace.to_blocks(iotrace.check(trace, f"trace file {str(path)!r}"))
     return check_trace(trace)

@@ -128,3 +128,16 @@ def test_real_traces_are_the_three_kinds_as_block_traces(tmp_path):
     assert traces["sequential-scan"].block.tolist() == list(range(256))
     assert sorted(traces["random-scan"].block) == list(range(256))
     assert traces["sqlite"]["write"].any() and not traces["random-scan"]["write"].any()
+
+
+def test_parquet_trace_equals_csv_trace(tmp_path):
+    frame = record.record("random-scan", tmp_path, file_mib=1)
+    iotrace.write(frame, tmp_path / "t.parquet")
+    iotrace.write(frame, tmp_path / "t.csv")
+    assert iotrace.read(tmp_path / "t.parquet").equals(iotrace.read(tmp_path / "t.csv"))
+    blocks = workloads.generate("zipf", 500, seed=1)
+    blocks.to_parquet(tmp_path / "b.parquet")
+    assert workloads.read_trace(tmp_path / "b.parquet").equals(workloads.check_trace(blocks))
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="malformed"):
+        workloads.read_trace(tmp_path / "bad.parquet")
