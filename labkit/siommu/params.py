@@ -45,6 +45,21 @@ SIOMMU = {
     "tlb_lookup": (0.02, "assumption: an on-chip TLB lookup, ~tens of ns"),
     "poll": SPDK["poll"],
 }
+# The BypassD evaluation's setups (labkit.siommu.bypassd). The kernel layers are LINUX's
+# XRP figures above; XRP's layers add up to its measured total, completion included.
+XRP_TOTAL_512_US = (6.27, XRP + ": 6.27 us end to end for the 512 B O_DIRECT read")
+BYPASSD = "Yadalam et al., BypassD, ASPLOS'24, userLib and emulation notes"
+BYPASSD_TRANSLATION_US = (0.55, BYPASSD + ": IOMMU block-address translation ~550 ns, "
+                                          "including PCIe and an IOTLB miss")
+BYPASSD_SOFTWARE_WALK_US = (1.0, BYPASSD + ": software page-table walk used to emulate the "
+                                           "translation, ~1 us")
+SECTOR_BYTES = (512, "the SSD's logical block (LBA) size, 512 B in the P5800X's default format: "
+                    "O_DIRECT reads and SPDK commands move whole LBAs")
+LIBAIO_SUBMIT_US = (0.20, "assumption: io_submit's own work in place of read()'s (XRP: 199 ns)")
+LIBAIO_REAP_US = (0.35 + 0.10, "assumption: io_getevents, a second kernel crossing (XRP: "
+                               "351 ns) plus ~100 ns to reap the completion")
+IO_URING_SUBMIT_US = (0.10, "assumption: io_uring_enter's ring handling in place of read()'s "
+                            "syscall work; one crossing, completion reaped from the shared ring")
 WALK_LEVELS = (4, "x86-64 style 4-level radix page table (the patent's multi-level table)")
 MEMORY_US = (0.09, "assumption: one DRAM access per walk level, ~90 ns")
 TLB_ENTRIES = (64, "assumption: IOTLB entries")
@@ -109,6 +124,11 @@ def sources():
     rows += [("linux", "copy_gbps", *COPY_GBPS)]
     rows += [("spdk", k, v, s) for k, (v, s) in SPDK.items()]
     rows += [("siommu", k, v, s) for k, (v, s) in SIOMMU.items()]
+    rows += [("bypassd", name, *value) for name, value in (
+        ("xrp_total_512_us", XRP_TOTAL_512_US), ("translation_us", BYPASSD_TRANSLATION_US),
+        ("software_walk_us", BYPASSD_SOFTWARE_WALK_US), ("libaio_submit_us", LIBAIO_SUBMIT_US),
+        ("libaio_reap_us", LIBAIO_REAP_US), ("io_uring_submit_us", IO_URING_SUBMIT_US),
+        ("sector_bytes", SECTOR_BYTES))]
     rows += [("siommu", "walk_levels", *WALK_LEVELS), ("siommu", "memory_us", *MEMORY_US),
              ("siommu", "tlb_entries", *TLB_ENTRIES),
              ("siommu", "working_set_blocks", *WORKING_SET_BLOCKS)]
