@@ -58,3 +58,9 @@ define("smm.dispatch_lookup_ns", area="smm", notebook="33_smm_dispatch_transpose
 define("smm.transpose_agree", area="smm", notebook="33_smm_dispatch_transpose",
        text="out-of-place and in-place transposes equal numpy's",
        paper="equal results", rule="true", source="LIBXSMM samples/transpose")
+
+SAMPLES_SRC = "LIBXSMM samples (../shared/papers/libxsmm-samples.txt); issue 15"
+define("smm.cp2k_stacks_agree", area="smm", notebook="36_smm_samples",
+       text="CP2K matrix stacks with colliding C updates: host and offload paths, 1 and all "
+            "threads, equal numpy's gather + matmul + add.at",
+       paper="equal results", rule="true", source="LIBXSMM samples/cp2k; " + SAMPLES_SRC)

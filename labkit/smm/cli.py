@@ -76,6 +76,15 @@ def cmd_sample(args) -> dict:
                   repeat=args.repeat, threads=args.threads, check=not args.no_check)
 
 
+def cmd_cp2k(args) -> dict:
+    from labkit.smm.sample import parse_sample_mnk
+    from labkit.smm.stacks import bench
+
+    m, n, k = parse_sample_mnk(args.mnk)
+    return bench(m, n, k, entries=args.entries, pool=args.pool, cpool=args.cpool,
+                 path=args.path, threads=args.threads, repeat=args.repeat)
+
+
 def _positive_float(name):
     def parse(text):
         try:
@@ -125,6 +134,18 @@ def register(subparsers) -> None:
     p.add_argument("--no-check", action="store_true", help="skip the comparison with numpy")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_sample)
+
+    p = sub.add_parser("cp2k", help="CP2K matrix stacks: C[ic] += A[ia] B[ib] over shared pools")
+    p.add_argument("--mnk", default="23", metavar="M[,N[,K]]", help="block sizes (default 23)")
+    p.add_argument("--entries", type=_positive("--entries"), default=20_000, help="stack entries")
+    p.add_argument("--pool", type=_positive("--pool"), default=1000, help="A and B blocks")
+    p.add_argument("--cpool", type=_positive("--cpool"), default=100,
+                   help="C blocks (fewer than entries: updates collide)")
+    p.add_argument("--path", default="host", help="host (C-sorted, owned) or offload (pieces + partials)")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--repeat", type=_positive("--repeat"), default=5)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_cp2k)
 
     p = sub.add_parser("specfem", help="the SPECFEM 5x5x5 element kernel variants")
     p.add_argument("--elements", type=_positive("--elements"), default=2000)
