@@ -85,6 +85,16 @@ def cmd_cp2k(args) -> dict:
                  path=args.path, threads=args.threads, repeat=args.repeat)
 
 
+def cmd_wrap(args) -> dict:
+    from labkit.smm.sample import parse_sample_mnk
+    from labkit.smm.wrap_bench import speedup
+
+    m, n, k = parse_sample_mnk(args.mnk)
+    if args.op not in ("@", "matmul", "dot", "dgemm"):
+        raise InputError(f"--op must be @, matmul, dot or dgemm, got {args.op!r}")
+    return speedup(m, n, k, products=args.products, rounds=args.rounds, op=args.op)
+
+
 def _positive_float(name):
     def parse(text):
         try:
@@ -146,6 +156,15 @@ def register(subparsers) -> None:
     p.add_argument("--repeat", type=_positive("--repeat"), default=5)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_cp2k)
+
+    p = sub.add_parser("wrap", help="an unmodified small-product loop, plain numpy vs wrapped")
+    p.add_argument("--mnk", default="5", metavar="M[,N[,K]]", help="product shape (default 5)")
+    p.add_argument("--products", type=_positive("--products"), default=100_000)
+    p.add_argument("--rounds", type=_positive("--rounds"), default=5,
+                   help="alternating plain/wrapped rounds; the median ratio is reported")
+    p.add_argument("--op", default="@", help="how the loop multiplies: @, matmul, dot or dgemm")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_wrap)
 
     p = sub.add_parser("specfem", help="the SPECFEM 5x5x5 element kernel variants")
     p.add_argument("--elements", type=_positive("--elements"), default=2000)
