@@ -58,3 +58,15 @@ define("smm.dispatch_lookup_ns", area="smm", notebook="33_smm_dispatch_transpose
 define("smm.transpose_agree", area="smm", notebook="33_smm_dispatch_transpose",
        text="out-of-place and in-place transposes equal numpy's",
        paper="equal results", rule="true", source="LIBXSMM samples/transpose")
+
+SAMPLES_SRC = "LIBXSMM samples (../shared/papers/libxsmm-samples.txt); issue 15"
+define("smm.cp2k_stacks_agree", area="smm", notebook="36_smm_samples",
+       text="CP2K matrix stacks with colliding C updates: host and offload paths, 1 and all "
+            "threads, equal numpy's gather + matmul + add.at",
+       paper="equal results", rule="true", source="LIBXSMM samples/cp2k; " + SAMPLES_SRC)
+define("smm.wrap_identical", area="smm", notebook="37_smm_wrap",
+       text="wrapped @, numpy.matmul, numpy.dot and scipy dgemm return bit-for-bit numpy's result",
+       paper="equal results", rule="true", source="LIBXSMM samples/wrap; " + SAMPLES_SRC)
+define("smm.wrap_speedup", area="smm", notebook="37_smm_wrap",
+       text="a loop of 100,000 5x5x5 products, unmodified: wrapped / plain numpy speed",
+       paper=2.0, rule="at_least", source="issue 15 speed target (LIBXSMM samples/wrap)")

@@ -69,6 +69,44 @@ def cmd_transpose(args) -> dict:
     return bench(args.m, args.n, args.ldi, args.ldo, inplace=args.inplace, dtype=args.dtype)
 
 
+def cmd_sample(args) -> dict:
+    from labkit.smm.sample import sample
+
+    return sample(args.case, args.mnk, batch=args.batch, footprint_mb=args.mb,
+                  repeat=args.repeat, threads=args.threads, check=not args.no_check)
+
+
+def cmd_cp2k(args) -> dict:
+    from labkit.smm.sample import parse_sample_mnk
+    from labkit.smm.stacks import bench
+
+    m, n, k = parse_sample_mnk(args.mnk)
+    return bench(m, n, k, entries=args.entries, pool=args.pool, cpool=args.cpool,
+                 path=args.path, threads=args.threads, repeat=args.repeat)
+
+
+def cmd_wrap(args) -> dict:
+    from labkit.smm.sample import parse_sample_mnk
+    from labkit.smm.wrap_bench import speedup
+
+    m, n, k = parse_sample_mnk(args.mnk)
+    if args.op not in ("@", "matmul", "dot", "dgemm"):
+        raise InputError(f"--op must be @, matmul, dot or dgemm, got {args.op!r}")
+    return speedup(m, n, k, products=args.products, rounds=args.rounds, op=args.op)
+
+
+def _positive_float(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(f"{name} must be a positive number, got {text!r}") from None
+        if not value > 0:
+            raise InputError(f"{name} must be a positive number, got {value:g}")
+        return value
+    return parse
+
+
 def register(subparsers) -> None:
     group = subparsers.add_parser("smm", help="small matrix multiplication (LIBXSMM samples)")
     sub = group.add_subparsers(dest="smm_command", metavar="SUBCOMMAND",
@@ -90,6 +128,43 @@ def register(subparsers) -> None:
                    help="timed runs; the best is reported (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_bench)
+
+    p = sub.add_parser("sample", help="the smm sample's command line: case 0-9, M[,N[,K]]")
+    p.add_argument("case", nargs="?", default="0",
+                   help="0 batched (A,B,C), 2 streamed (A,C), 4 (B,C), 6 (A,B), 8 cached; "
+                        "odd: the indirect variant (an even case falls through into it)")
+    p.add_argument("--mnk", default="23", metavar="M[,N[,K]]",
+                   help="sizes; N and K inherit as the sample's (k=m, n=k; default 23)")
+    p.add_argument("--batch", type=_positive("--batch"), default=None,
+                   help="products per run (default: --mb of operands)")
+    p.add_argument("--mb", type=_positive_float("--mb"), default=32.0,
+                   help="MiB of A, B and C when --batch is not given (the sample: 2048)")
+    p.add_argument("--repeat", type=_positive("--repeat"), default=5)
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--no-check", action="store_true", help="skip the comparison with numpy")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_sample)
+
+    p = sub.add_parser("cp2k", help="CP2K matrix stacks: C[ic] += A[ia] B[ib] over shared pools")
+    p.add_argument("--mnk", default="23", metavar="M[,N[,K]]", help="block sizes (default 23)")
+    p.add_argument("--entries", type=_positive("--entries"), default=20_000, help="stack entries")
+    p.add_argument("--pool", type=_positive("--pool"), default=1000, help="A and B blocks")
+    p.add_argument("--cpool", type=_positive("--cpool"), default=100,
+                   help="C blocks (fewer than entries: updates collide)")
+    p.add_argument("--path", default="host", help="host (C-sorted, owned) or offload (pieces + partials)")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--repeat", type=_positive("--repeat"), default=5)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_cp2k)
+
+    p = sub.add_parser("wrap", help="an unmodified small-product loop, plain numpy vs wrapped")
+    p.add_argument("--mnk", default="5", metavar="M[,N[,K]]", help="product shape (default 5)")
+    p.add_argument("--products", type=_positive("--products"), default=100_000)
+    p.add_argument("--rounds", type=_positive("--rounds"), default=5,
+                   help="alternating plain/wrapped rounds; the median ratio is reported")
+    p.add_argument("--op", default="@", help="how the loop multiplies: @, matmul, dot or dgemm")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_wrap)
 
     p = sub.add_parser("specfem", help="the SPECFEM 5x5x5 element kernel variants")
     p.add_argument("--elements", type=_positive("--elements"), default=2000)
