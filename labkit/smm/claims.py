@@ -58,3 +58,8 @@ define("smm.dispatch_lookup_ns", area="smm", notebook="33_smm_dispatch_transpose
 define("smm.transpose_agree", area="smm", notebook="33_smm_dispatch_transpose",
        text="out-of-place and in-place transposes equal numpy's",
        paper="equal results", rule="true", source="LIBXSMM samples/transpose")
+
+define("smm.xgemm_vs_blas", area="smm", notebook="35_smm_xgemm",
+       text="tiled GEMM (labkit small kernels) / numpy's BLAS speed, same operands, median of "
+            "alternating runs, the smallest over 1 and 2 threads",
+       paper=0.9, rule="at_least", source="issue 15 (XGEMM >= 0.9x numpy's BLAS on 2000^3 and 4000^3)")

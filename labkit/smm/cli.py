@@ -69,6 +69,35 @@ def cmd_transpose(args) -> dict:
     return bench(args.m, args.n, args.ldi, args.ldo, inplace=args.inplace, dtype=args.dtype)
 
 
+def cmd_xgemm(args) -> dict:
+    from labkit.smm.spec import parse_mnk
+    from labkit.smm.xgemm import compare_blas, summary
+
+    m, n, k = parse_mnk(args.mnk)
+    frame, error = compare_blas(m, n, k, threads=args.threads, repeat=args.repeat,
+                                dtype=args.dtype, alpha=args.alpha, beta=args.beta,
+                                lda=args.lda, ldb=args.ldb, ldc=args.ldc,
+                                transa=args.transa, transb=args.transb)
+    return summary(frame, error)
+
+
+def _add_xgemm(sub) -> None:
+    p = sub.add_parser("xgemm", help="tiled, threaded big GEMM vs numpy's BLAS (same operands)")
+    p.add_argument("--mnk", required=True, metavar="M,N,K", help="sizes, e.g. 2000,2000,2000")
+    for name in ("lda", "ldb", "ldc"):
+        p.add_argument(f"--{name}", type=int, default=None, help="leading dimension (default: rows)")
+    p.add_argument("--alpha", type=float, default=1.0)
+    p.add_argument("--beta", type=float, default=0.0)
+    p.add_argument("--transa", default="N", help="N or T")
+    p.add_argument("--transb", default="N", help="N or T")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--repeat", type=_positive("--repeat"), default=3,
+                   help="timed runs of each side, alternating (default 3)")
+    p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_xgemm)
+
+
 def register(subparsers) -> None:
     group = subparsers.add_parser("smm", help="small matrix multiplication (LIBXSMM samples)")
     sub = group.add_subparsers(dest="smm_command", metavar="SUBCOMMAND",
@@ -125,3 +154,5 @@ def register(subparsers) -> None:
     p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_transpose)
+
+    _add_xgemm(sub)
