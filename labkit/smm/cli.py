@@ -98,6 +98,43 @@ def _add_xgemm(sub) -> None:
     p.set_defaults(handler=cmd_xgemm)
 
 
+def _pair(text: str) -> tuple[int, int]:
+    parts = str(text).replace("x", ",").split(",")
+    if len(parts) != 2:
+        raise InputError(f"--mnk must be M,N (two integers) for a transpose, got {text!r}")
+    return tuple(_positive(name)(part) for name, part in zip(("m", "n"), parts))
+
+
+def cmd_tune(args) -> dict:
+    from labkit.smm.tile_tuning import tune_gemm
+
+    if args.kind == "gemm":
+        from labkit.smm.spec import parse_mnk
+
+        m, n, k = parse_mnk(args.mnk)
+        tuned = tune_gemm(m, n, k, trials=args.trials, threads=args.threads, dtype=args.dtype,
+                          progress=not args.json)
+    else:
+        from labkit.smm.tile_tuning import tune_transpose
+
+        m, n = _pair(args.mnk)
+        tuned = tune_transpose(m, n, trials=args.trials, threads=args.threads,
+                               dtype=args.dtype, progress=not args.json)
+    return tuned.as_dict()
+
+
+def _add_tune(sub) -> None:
+    p = sub.add_parser("tune", help="search tile sizes (optuna) and store them for later calls")
+    p.add_argument("kind", choices=("gemm", "transpose"))
+    p.add_argument("--mnk", required=True, metavar="M,N,K",
+                   help="the problem tuned: M,N,K for gemm, M,N for transpose")
+    p.add_argument("--trials", type=_positive("--trials"), default=30)
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object (no progress bar)")
+    p.set_defaults(handler=cmd_tune)
+
+
 def register(subparsers) -> None:
     group = subparsers.add_parser("smm", help="small matrix multiplication (LIBXSMM samples)")
     sub = group.add_subparsers(dest="smm_command", metavar="SUBCOMMAND",
@@ -156,3 +193,4 @@ def register(subparsers) -> None:
     p.set_defaults(handler=cmd_transpose)
 
     _add_xgemm(sub)
+    _add_tune(sub)
