@@ -105,6 +105,70 @@ def _positive_float(name):
             raise InputError(f"{name} must be a positive number, got {value:g}")
         return value
     return parse
+def cmd_xgemm(args) -> dict:
+    from labkit.smm.spec import parse_mnk
+    from labkit.smm.xgemm import compare_blas, summary
+
+    m, n, k = parse_mnk(args.mnk)
+    frame, error = compare_blas(m, n, k, threads=args.threads, repeat=args.repeat,
+                                dtype=args.dtype, alpha=args.alpha, beta=args.beta,
+                                lda=args.lda, ldb=args.ldb, ldc=args.ldc,
+                                transa=args.transa, transb=args.transb)
+    return summary(frame, error)
+
+
+def _add_xgemm(sub) -> None:
+    p = sub.add_parser("xgemm", help="tiled, threaded big GEMM vs numpy's BLAS (same operands)")
+    p.add_argument("--mnk", required=True, metavar="M,N,K", help="sizes, e.g. 2000,2000,2000")
+    for name in ("lda", "ldb", "ldc"):
+        p.add_argument(f"--{name}", type=int, default=None, help="leading dimension (default: rows)")
+    p.add_argument("--alpha", type=float, default=1.0)
+    p.add_argument("--beta", type=float, default=0.0)
+    p.add_argument("--transa", default="N", help="N or T")
+    p.add_argument("--transb", default="N", help="N or T")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--repeat", type=_positive("--repeat"), default=3,
+                   help="timed runs of each side, alternating (default 3)")
+    p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_xgemm)
+
+
+def _pair(text: str) -> tuple[int, int]:
+    parts = str(text).replace("x", ",").split(",")
+    if len(parts) != 2:
+        raise InputError(f"--mnk must be M,N (two integers) for a transpose, got {text!r}")
+    return tuple(_positive(name)(part) for name, part in zip(("m", "n"), parts))
+
+
+def cmd_tune(args) -> dict:
+    from labkit.smm.tile_tuning import tune_gemm
+
+    if args.kind == "gemm":
+        from labkit.smm.spec import parse_mnk
+
+        m, n, k = parse_mnk(args.mnk)
+        tuned = tune_gemm(m, n, k, trials=args.trials, threads=args.threads, dtype=args.dtype,
+                          progress=not args.json)
+    else:
+        from labkit.smm.tile_tuning import tune_transpose
+
+        m, n = _pair(args.mnk)
+        tuned = tune_transpose(m, n, trials=args.trials, threads=args.threads,
+                               dtype=args.dtype, progress=not args.json)
+    return tuned.as_dict()
+
+
+def _add_tune(sub) -> None:
+    p = sub.add_parser("tune", help="search tile sizes (optuna) and store them for later calls")
+    p.add_argument("kind", choices=("gemm", "transpose"))
+    p.add_argument("--mnk", required=True, metavar="M,N,K",
+                   help="the problem tuned: M,N,K for gemm, M,N for transpose")
+    p.add_argument("--trials", type=_positive("--trials"), default=30)
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object (no progress bar)")
+    p.set_defaults(handler=cmd_tune)
 
 
 def register(subparsers) -> None:
@@ -200,3 +264,6 @@ def register(subparsers) -> None:
     p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_transpose)
+
+    _add_xgemm(sub)
+    _add_tune(sub)

@@ -39,14 +39,17 @@ UNROLL_BUDGET = 100         # ... while the block has at most this many vector F
 PREFETCH_STEPS = 128        # prefetch='auto' prefetches from this many steps of k per product
 
 
+def cache_root() -> Path:
+    """``$LABKIT_CACHE/smm`` or ``~/.cache/labkit/smm``: per user, never in the repository."""
+    base = os.environ.get("LABKIT_CACHE")
+    return (Path(base).expanduser() if base else Path.home() / ".cache" / "labkit") / "smm"
+
+
 def cache_dir() -> Path:
-    """``$LABKIT_CACHE/smm`` or ``~/.cache/labkit/smm``, per numba version, codegen version
-    and :func:`inlined_digest`."""
+    """:func:`cache_root` per numba version, codegen version and :func:`inlined_digest`."""
     import numba
 
-    base = os.environ.get("LABKIT_CACHE")
-    root = Path(base).expanduser() if base else Path.home() / ".cache" / "labkit"
-    folder = root / "smm" / f"nb{numba.__version__}_v{VERSION}_{inlined_digest()}"
+    folder = cache_root() / f"nb{numba.__version__}_v{VERSION}_{inlined_digest()}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -358,7 +361,12 @@ def module_path(spec: GemmSpec, text: str) -> Path:
 def load(spec: GemmSpec, text: str | None = None):
     """Write the source (once, atomically) into the cache folder and import it."""
     text = source(spec) if text is None else text
-    path = module_path(spec, text)
+    return load_file(module_path(spec, text), text)
+
+
+def load_file(path: Path, text: str):
+    """Import generated source ``text`` from ``path`` (written once, atomically), under a
+    stable module name so numba's disk cache finds its compiled functions again."""
     if not path.exists():
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(text)
