@@ -42,3 +42,8 @@ define("sam.bitvector_beats_compressed_dense", area="sam", notebook="24_sam_form
 define("sam.skip_helps_long_runs", area="sam", notebook="24_sam_formats",
        text="skip-ahead intersection beats plain compressed when nonzeros come in long runs",
        paper="skip faster", rule="true", source=f"{SRC}, Fig. 12")
+define("sam.table1_vs_artifact", area="sam", notebook="20_sam_table1",
+       text="labkit's graphs have the primitive counts of the graphs the SAM artifact's own "
+            "compiler wrote (21 graphs: every DESIGN.md kernel, SpM*SpM in six orders)",
+       paper="identical counts", rule="true",
+       source="SAM artifact github.com/weiya711/sam, compiler/sam-outputs/dot (Table 1)")
