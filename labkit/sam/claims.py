@@ -99,3 +99,15 @@ define("sam.fig14_inner_stream_mostly_data", area="sam", notebook="21_sam_stream
 define("sam.fig14_outer_stream_mostly_idle", area="sam", notebook="21_sam_stream_overhead",
        text="identity X=B: the outer (Bi) stream is idle most cycles (median idle share)",
        paper=0.5, rule="at_least", source=f"{FIGS} 14")
+# Fig. 15: the paper's recreation of ExTensor's Fig. 19 (tiled ikj SpM*SpM, memory model)
+define("sam.fig15_tiled_matches_scipy", area="sam", notebook="26_sam_extensor",
+       text="the tiled SpM*SpM (GLB tiles of memory tiles, tile-level SAM graphs) equals "
+            "scipy's product at every point of the sweep",
+       paper="all match", rule="true", source=f"{FIGS} 15")
+define("sam.fig15_more_nnz_more_cycles", area="sam", notebook="26_sam_extensor",
+       text="at every dimension, operands with more nonzeros take more cycles",
+       paper="more nnz, more cycles", rule="true", source=f"{FIGS} 15 (ExTensor Fig. 19)")
+define("sam.fig15_memory_share_grows_when_sparse", area="sam", notebook="26_sam_extensor",
+       text="at the fewest nonzeros, the share of cycles spent moving tiles grows from the "
+            "smallest to the largest dimension (sparser operands are more memory-bound)",
+       paper="share grows", rule="true", source=f"{FIGS} 15 (ExTensor Fig. 19)")
