@@ -1,13 +1,15 @@
 """Write labkit/sam/reference/sam_artifact_table1.csv: primitive counts of the SAM artifact's
 compiler-generated graphs.
 
-The artifact's repository (github.com/weiya711/sam) kept the DOT graphs its TACO-based
-compiler wrote (``compiler/sam-kernels.sh`` -> ``compiler/sam-outputs/dot/*.gv``) in its
-history; they were removed later. Usage, with a bare clone of that repository:
+The artifact's repository (github.com/weiya711/sam) holds the DOT graphs its TACO-based
+compiler wrote (``compiler/sam-kernels.sh`` -> ``compiler/sam-outputs/dot/*.gv``) only in
+its history: commit e84a882 ("New graphs", 2023-11-16, after the asplos23-ae tag, which
+has only the hand-written graphs) added them and a revert the same day removed them from
+main; a724a56 (same day) still holds them. Usage, with a bare clone of that repository:
 
     python benchmarks/peers/sam_artifact_table1.py /path/to/sam.git [commit]
 
-The commit defaults to a724a56 (2023-11-16, the last one holding every graph). The
+The commit defaults to a724a56. The
 expression, formats and loop order of each graph are read from the same commit's
 ``compiler/sam-kernels.sh``.
 """
@@ -54,7 +56,8 @@ def labkit_setting(args):
 def main(git_dir, commit="a724a56ec0328eed4c2fe366dbf36b952fd1cb1b"):
     script = git_show(git_dir, commit, "compiler/sam-kernels.sh")
     args = taco_args(script)
-    lines = [f"# counts of compiler/sam-outputs/dot/<graph>.gv at weiya711/sam {commit},",
+    lines = [f"# counts of compiler/sam-outputs/dot/<graph>.gv at weiya711/sam {commit}",
+             "# (graphs added in e84a882 'New graphs', 2023-11-16),",
              "# by labkit.sam.artifact_table1.count_dot; expr/formats/order from that commit's",
              "# compiler/sam-kernels.sh; written by benchmarks/peers/sam_artifact_table1.py",
              "graph,kernel,expr,formats,order,primitive,count"]
