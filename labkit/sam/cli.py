@@ -99,3 +99,6 @@ def register(subparsers) -> None:
     p.add_argument("--dot", action="store_true", help="print Graphviz DOT")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_graph)
+
+    from labkit.sam.cli_tiled import register_tiled   # the Fig. 15 study's subcommand
+    register_tiled(sub)
