@@ -225,8 +225,13 @@ def row(case, matrix, art, ours):
 
 
 def bench_matrix(src, python, name, formatted: Path, apps) -> list:
-    mtx = (src / "data/suitesparse" / f"{name}.mtx") if name in SHIPPED else \
-        Path(os.environ.get("LABKIT_SUITESPARSE", HERE.parents[1] / "shared/data/suitesparse")) / f"{name}.mtx"
+    """``name``: a matrix the artifact ships, a SuiteSparse name, or a path to a .mtx file."""
+    if name.endswith(".mtx"):
+        mtx, name = Path(name).resolve(), Path(name).stem
+    elif name in SHIPPED:
+        mtx = src / "data/suitesparse" / f"{name}.mtx"
+    else:
+        mtx = Path(os.environ.get("LABKIT_SUITESPARSE", HERE.parents[1] / "shared/data/suitesparse")) / f"{name}.mtx"
     if not mtx.exists():
         from labkit.lab.data import find_data
 
@@ -274,6 +279,21 @@ def bench_reorder(src, python, scratch: Path) -> list:
     return rows
 
 
+def record(path: Path, rows, src: Path) -> None:
+    """Append the artifact's counts (one row per case it ran) to a CSV, with its commit."""
+    import csv
+
+    commit = (src / "COMMIT").read_text().strip() if (src / "COMMIT").exists() else "?"
+    new = not path.exists()
+    with open(path, "a", newline="") as fh:
+        w = csv.writer(fh)
+        if new:
+            w.writerow(["matrix", "app", "artifact_cycles", "artifact_commit"])
+        for r in rows:
+            if r["artifact_cycles"] is not None:
+                w.writerow([r["matrix"], r["case"], r["artifact_cycles"], commit[:12]])
+
+
 def show(rows):
     def f(x, spec):
         return "-" if x is None else format(x, spec)
@@ -299,6 +319,8 @@ def main(argv=None):
     ap.add_argument("--apps", nargs="*", default=list(APPS))
     ap.add_argument("--no-reorder", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--record", type=Path, help="write matrix, app and the artifact's cycles "
+                    "of every case it ran to this CSV (the reference counts of the tests)")
     args = ap.parse_args(argv)
     found = artifact(args.home)
     if found is None:
@@ -310,6 +332,8 @@ def main(argv=None):
         rows += bench_matrix(src, python, name, args.home / "formatted", args.apps)
     if not args.no_reorder:
         rows += bench_reorder(src, python, args.home)
+    if args.record:
+        record(args.record, rows, src)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:

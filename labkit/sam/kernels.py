@@ -164,6 +164,8 @@ def join(a, ta, b, tb, union, mode, wbits):
     of tokens on one side costs one cycle: skip-ahead scanners) and WORDS (bitvector
     levels: advancing within a ``wbits``-wide word is free).
     """
+    if mode == NORMAL:
+        return join_held(a, ta, b, tb, union)
     na, nb = len(a), len(b)
     cap = na + nb
     out = np.empty(cap, np.int64)
@@ -228,6 +230,81 @@ def join(a, ta, b, tb, union, mode, wbits):
             i += 1
             j += 1
     return out[:o], out_t[:o], ia[:o], ib[:o], 1 if i >= na else 2
+
+
+@njit(cache=True)
+def join_held(a, ta, b, tb, union):
+    """The SAM artifact's two-way joiner, cycle for cycle (its Intersect2/Union2).
+
+    It holds one current token per side.  A step needs a token waiting on *both* inputs
+    (made at least one cycle earlier), even to advance one side; the step emits from the
+    held pair and pops the side(s) it advanced, so a matched coordinate leaves one step
+    after it arrived.  The first step only loads the pair; ``D`` leaves the cycle after
+    both ``D`` were loaded.  Union: a side at a stop or with the smaller coordinate sends
+    the other side's (resp. its own) coordinate with ``N`` as the missing reference.
+    """
+    na, nb = len(a), len(b)
+    cap = na + nb + 2
+    out = np.empty(cap, np.int64)
+    out_t = np.empty(cap, np.int64)
+    ia = np.empty(cap, np.int64)
+    ib = np.empty(cap, np.int64)
+    o = 0
+    i = 0
+    j = 0
+    clk = 0
+    held = False
+    c1 = 0
+    c2 = 0
+    p1 = -1
+    p2 = -1
+    while i < na and j < nb:
+        clk = max(clk, ta[i] + 1, tb[j] + 1)
+        pop1 = False
+        pop2 = False
+        if not held:                                   # load the first pair
+            pop1 = True
+            pop2 = True
+            held = True
+        elif c1 == DONE or c2 == DONE:
+            break
+        elif c1 == c2:                                 # equal coordinates or equal stops
+            o = _put(out, out_t, ia, ib, o, c1, clk, p1, p2)
+            pop1 = True
+            pop2 = True
+        elif _is_stop(c1) and _is_stop(c2):           # stops of different levels
+            o = _put(out, out_t, ia, ib, o, min(c1, c2), clk, p1, p2)
+            pop1 = True
+            pop2 = True
+        elif _is_stop(c1):                             # side 1 waits at its stop
+            if union:
+                o = _put(out, out_t, ia, ib, o, c2, clk, -1, p2)
+            pop2 = True
+        elif _is_stop(c2):
+            if union:
+                o = _put(out, out_t, ia, ib, o, c1, clk, p1, -1)
+            pop1 = True
+        elif c1 < c2:
+            if union:
+                o = _put(out, out_t, ia, ib, o, c1, clk, p1, -1)
+            pop1 = True
+        else:
+            if union:
+                o = _put(out, out_t, ia, ib, o, c2, clk, -1, p2)
+            pop2 = True
+        if pop1:
+            c1 = a[i]
+            p1 = i
+            i += 1
+        if pop2:
+            c2 = b[j]
+            p2 = j
+            j += 1
+        clk += 1
+    if held and c1 == DONE and c2 == DONE:
+        o = _put(out, out_t, ia, ib, o, DONE, clk, -1, -1)
+        return out[:o], out_t[:o], ia[:o], ib[:o], 0
+    return out[:o], out_t[:o], ia[:o], ib[:o], 1 if (i >= na and c1 != DONE) else 2
 
 
 @njit(cache=True)
