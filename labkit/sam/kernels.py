@@ -308,6 +308,115 @@ def join_held(a, ta, b, tb, union):
 
 
 @njit(cache=True)
+def _one_per_cycle(tin, extra):
+    """A stage that takes one token per cycle, each at least a cycle after it was made
+    (``extra`` cycles later still): the time each token leaves it."""
+    out = np.empty(len(tin), np.int64)
+    clk = -(1 << 40)
+    for k in range(len(tin)):
+        clk = max(clk + 1, tin[k] + 1 + extra)
+        out[k] = clk
+    return out
+
+
+@njit(cache=True)
+def spacc1_times(vtok, vt, itok, it, groups_in, groups_out):
+    """The SAM artifact's vector sparse accumulator, cycle for cycle, as its graphs wire it:
+    the inner coordinate passes a coordinate hold (whose held outer coordinate leaves a
+    cycle after it), then coordinates and values each pass a stop-token dropper (one token
+    per cycle); the accumulator takes one (outer, inner, value) triple per cycle once all
+    three are waiting, and starts emitting a group's sorted points, one per cycle, when
+    the first triple of the next group (or ``D``) is taken; its coordinate-point converter
+    emits one token per cycle, an ``S0`` cycle before a new group's first point, and closes
+    with a stop cycle and a ``D`` cycle.
+
+    Returns (value time per output point, coordinate time per output point, close time per
+    output group (-1 where empty), coordinate ``D`` time, value ``D`` time).
+    """
+    hold = _one_per_cycle(it, 0)
+    inner = _one_per_cycle(hold, 0)
+    outer = _one_per_cycle(hold + 1, 0)
+    vals = _one_per_cycle(vt, 0)
+    n_groups = len(groups_out) and 0
+    for g in groups_in:
+        n_groups = max(n_groups, g + 1)
+    for g in groups_out:
+        n_groups = max(n_groups, g + 1)
+    first_pop = np.full(n_groups + 1, -1, np.int64)
+    pop = -(1 << 40)
+    a = 0
+    b = 0
+    n = 0
+    for k in range(len(vtok)):              # values and inner coordinates in step
+        if vtok[k] < 0:
+            continue
+        while itok[a] < 0:
+            a += 1
+        pop = max(pop + 1, vals[k] + 1, inner[a] + 1, outer[a] + 1)
+        g = groups_in[n]
+        if first_pop[g] < 0:
+            first_pop[g] = pop
+        a += 1
+        n += 1
+    pop_done = max(pop + 1, vals[len(vtok) - 1] + 1, inner[len(itok) - 1] + 1,
+                   outer[len(itok) - 1] + 1)
+    trigger = np.full(n_groups + 1, pop_done, np.int64)
+    nxt = pop_done
+    for g in range(n_groups - 1, -1, -1):   # a group leaves when the next one starts
+        trigger[g] = nxt
+        if first_pop[g] >= 0:
+            nxt = first_pop[g]
+    m = len(groups_out)
+    val_t = np.empty(m, np.int64)
+    crd_t = np.empty(m, np.int64)
+    close = np.full(n_groups + 1, -1, np.int64)
+    e = -(1 << 40)
+    c = -(1 << 40)
+    for k in range(m):
+        e = max(e + 1, trigger[groups_out[k]])
+        val_t[k] = e
+        if k > 0 and groups_out[k] != groups_out[k - 1]:
+            c = max(c + 1, e)
+            close[groups_out[k - 1]] = c
+            c += 1
+        else:
+            c = max(c + 1, e)
+        crd_t[k] = c
+    val_done = max(e + 1, pop_done) if m else pop_done
+    if m:
+        c = max(c + 1, val_done)
+        close[groups_out[m - 1]] = c
+        crd_done = c + 1
+    else:
+        crd_done = val_done
+    return val_t, crd_t, close, crd_done, val_done
+
+
+@njit(cache=True)
+def place_times(tok, data_t, group_close, done_t):
+    """Times for an output stream of one fiber per group: data tokens take ``data_t`` in
+    order, a group's stop its close time (an empty group's: the previous token's), ``D``
+    ``done_t``; made monotone."""
+    out = np.empty(len(tok), np.int64)
+    k = 0
+    g = 0
+    last = -(1 << 40)
+    for q in range(len(tok)):
+        x = tok[q]
+        if x >= 0:
+            t = data_t[k]
+            k += 1
+        elif x == DONE:
+            t = done_t
+        else:
+            t = group_close[g] if g < len(group_close) and group_close[g] >= 0 else last
+            g += 1
+        last = max(last, t)
+        out[q] = last
+    return out
+
+
+@njit(cache=True)
 def reduce(tok, val, tin, emit_empty):
     """Scalar reducer: one sum per innermost fiber; ``Sk`` becomes ``S(k-1)``."""
     n = len(tok)
@@ -479,7 +588,11 @@ def _apply(op, x, y):
 
 @njit(cache=True)
 def alu(atok, aval, at, btok, bval, bt, op):
-    """ALU on two value streams: data tokens pair up in order; stops come from ``a``."""
+    """ALU on two value streams: data tokens pair up in order; stops come from ``a``.
+
+    Timing as the artifact's Add2/Multiply2: a step takes one token from each input (a
+    control token of ``a`` pairs with ``b``'s next control token), so every output token,
+    stops and ``D`` included, waits for both."""
     n = len(atok)
     val = np.zeros(n, np.float64)
     t = np.empty(n, np.int64)
@@ -494,6 +607,9 @@ def alu(atok, aval, at, btok, bval, bt, op):
             if j >= nb:
                 return val, t, 2
             val[k] = _apply(op, aval[k], bval[j])
+            ready = max(ready, bt[j])
+            j += 1
+        elif j < nb and btok[j] < 0:
             ready = max(ready, bt[j])
             j += 1
         last = max(ready + 1, last + 1)

@@ -310,6 +310,7 @@ class SparseAccumulator(Primitive):
         if len(groups):
             np.maximum.at(ready, groups, taken)
         inner = coords[:, 1:]
+        groups_in = groups
         if len(vals) and self.order == 1 and (np.diff(groups) >= 0).all():
             groups, c1, summed = _k().spacc1(groups, inner[:, 0].copy(), vals,
                                              int(inner[:, 0].max()) + 1)
@@ -325,6 +326,8 @@ class SparseAccumulator(Primitive):
         else:
             summed = vals
         toks, vtok = emit_levels(groups, inner, summed, n_groups, close)
+        if self.order == 1 and len(levels[0].tok) and len(v.tok) and (np.diff(groups_in) >= 0).all():
+            return self._artifact_timed(toks[0], vtok, v, levels[0], groups_in, groups)
         out = {}
         ups = [parents(tok) for tok in toks]
         for q, tok in enumerate(toks):
@@ -341,6 +344,19 @@ class SparseAccumulator(Primitive):
         vt = np.where(last.tok >= 0, 0, last.tok)
         out["val"] = Stream(vt, val, last.t + 1)
         return out
+
+
+    @staticmethod
+    def _artifact_timed(crd_tok, vtok, v, inner, groups_in, groups_out):
+        """Output streams timed as the artifact's SparseAccumulator1 (kernels.spacc1_times)."""
+        k = _k()
+        val_t, crd_t, close, crd_done, val_done = k.spacc1_times(
+            v.tok, v.t, inner.tok, inner.t, np.asarray(groups_in, np.int64),
+            np.asarray(groups_out, np.int64))
+        vt = np.where(crd_tok >= 0, 0, crd_tok)
+        val = np.where(np.isnan(vtok), 0.0, vtok)
+        return {"crd0": Stream(crd_tok, None, k.place_times(crd_tok, crd_t, close, crd_done)),
+                "val": Stream(vt, val, k.place_times(vt, val_t, close, val_done))}
 
 
 class CrdDrop(Primitive):
