@@ -320,7 +320,7 @@ def _one_per_cycle(tin, extra):
 
 
 @njit(cache=True)
-def spacc1_times(vtok, vt, itok, it, groups_in, groups_out):
+def spacc_times(vtok, vt, itok, it, groups_in, groups_out, conv_groups):
     """The SAM artifact's vector sparse accumulator, cycle for cycle, as its graphs wire it:
     the inner coordinate passes a coordinate hold (whose held outer coordinate leaves a
     cycle after it), then coordinates and values each pass a stop-token dropper (one token
@@ -328,10 +328,12 @@ def spacc1_times(vtok, vt, itok, it, groups_in, groups_out):
     three are waiting, and starts emitting a group's sorted points, one per cycle, when
     the first triple of the next group (or ``D``) is taken; its coordinate-point converter
     emits one token per cycle, an ``S0`` cycle before a new group's first point, and closes
-    with a stop cycle and a ``D`` cycle.
+    with a stop cycle and a ``D`` cycle.  The matrix accumulator is the same with one input
+    group (it emits only after ``D``) and the converter grouping points by their outer
+    coordinate (``conv_groups``; the vector accumulator's are its groups).
 
     Returns (value time per output point, coordinate time per output point, close time per
-    output group (-1 where empty), coordinate ``D`` time, value ``D`` time).
+    converter group (-1 where empty), coordinate ``D`` time, value ``D`` time).
     """
     hold = _one_per_cycle(it, 0)
     inner = _one_per_cycle(hold, 0)
@@ -342,6 +344,9 @@ def spacc1_times(vtok, vt, itok, it, groups_in, groups_out):
         n_groups = max(n_groups, g + 1)
     for g in groups_out:
         n_groups = max(n_groups, g + 1)
+    n_conv = 0
+    for g in conv_groups:
+        n_conv = max(n_conv, g + 1)
     first_pop = np.full(n_groups + 1, -1, np.int64)
     pop = -(1 << 40)
     a = 0
@@ -369,15 +374,15 @@ def spacc1_times(vtok, vt, itok, it, groups_in, groups_out):
     m = len(groups_out)
     val_t = np.empty(m, np.int64)
     crd_t = np.empty(m, np.int64)
-    close = np.full(n_groups + 1, -1, np.int64)
+    close = np.full(n_conv + 1, -1, np.int64)
     e = -(1 << 40)
     c = -(1 << 40)
     for k in range(m):
         e = max(e + 1, trigger[groups_out[k]])
         val_t[k] = e
-        if k > 0 and groups_out[k] != groups_out[k - 1]:
+        if k > 0 and conv_groups[k] != conv_groups[k - 1]:
             c = max(c + 1, e)
-            close[groups_out[k - 1]] = c
+            close[conv_groups[k - 1]] = c
             c += 1
         else:
             c = max(c + 1, e)
@@ -385,7 +390,7 @@ def spacc1_times(vtok, vt, itok, it, groups_in, groups_out):
     val_done = max(e + 1, pop_done) if m else pop_done
     if m:
         c = max(c + 1, val_done)
-        close[groups_out[m - 1]] = c
+        close[conv_groups[m - 1]] = c
         crd_done = c + 1
     else:
         crd_done = val_done
