@@ -29,6 +29,46 @@ def _is_stop(x):
 
 
 @njit(cache=True)
+def _scan_fiber(r, i, ref, tin, mode, seg, crd, dim, clk, out_c, out_r, out_t, o):
+    """One fiber of a dense or compressed scanner, timed as the artifact's scanners: the
+    reference is taken at least a cycle after it was made; a compressed scanner moves to
+    its next coordinate, and either scanner emits the fiber's stop, only once the *next*
+    input token has arrived (it decides between ``S0`` and merging a following stop).
+    Returns (tokens written, index of the last input consumed, clock)."""
+    n = len(ref)
+    start = max(clk + 1, tin[i] + 1)
+    nxt = tin[i + 1] + 1 if i + 1 < n else start
+    c = start
+    count = 0
+    if r >= 0:
+        if mode == DENSE:
+            lo, hi = 0, dim
+        else:
+            lo, hi = seg[r], seg[r + 1]
+        for p in range(lo, hi):
+            if count:
+                c = c + 1 if mode == DENSE else max(c + 1, nxt)
+            if mode == DENSE:
+                out_c[o] = p
+                out_r[o] = r * dim + p
+            else:
+                out_c[o] = crd[p]
+                out_r[o] = p
+            out_t[o] = c
+            o += 1
+            count += 1
+    stop_at = max(c + 1, nxt) if (count or r == EMPTY) else max(start, nxt)
+    level = 0
+    if i + 1 < n and _is_stop(ref[i + 1]):
+        i += 1
+        level = -1 - ref[i] + 1
+    out_c[o] = -1 - level
+    out_r[o] = -1 - level
+    out_t[o] = stop_at
+    return o + 1, i, stop_at
+
+
+@njit(cache=True)
 def scan(ref, tin, mode, seg, crd, dim, wbits, cap):
     """Level scanner: a fiber of coordinates (and child references) per input reference."""
     out_c = np.empty(cap, np.int64)
@@ -41,7 +81,10 @@ def scan(ref, tin, mode, seg, crd, dim, wbits, cap):
     i = 0
     while i < n:
         r = ref[i]
-        if r >= 0 or r == EMPTY:
+        if (mode == DENSE or mode == COMPRESSED) and (r >= 0 or r == EMPTY):
+            o, i, clk = _scan_fiber(r, i, ref, tin, mode, seg, crd, dim, clk, out_c, out_r, out_t, o)
+            last_stop = o - 1
+        elif r >= 0 or r == EMPTY:
             clk = max(clk, tin[i])
             if r >= 0:
                 if mode == DENSE:
