@@ -33,23 +33,41 @@ def _compile(args):
                         locate=args.locate, skip=args.skip)
 
 
-def _load_tensor(name: str, value: str):
+def _shapes(items) -> dict:
+    """``--shape NAME=DIMxDIM`` (or ``NAME=N`` for a vector) -> ``{name: (dims)}``."""
+    out = {}
+    for name, spec in _pairs(items, "shape").items():
+        try:
+            dims = tuple(int(d) for d in spec.lower().split("x"))
+        except ValueError:
+            raise InputError(f"--shape {name}={spec}: expected N or DIMxDIM..., e.g. c=760") from None
+        if any(d < 1 for d in dims):
+            raise InputError(f"--shape {name}={spec}: dimensions must be at least 1")
+        out[name] = dims
+    return out
+
+
+def _load_tensor(name: str, value: str, shape=None, vector: bool = False):
     from pathlib import Path
 
     from labkit.lab.data import find_data
     from labkit.sam.mtx import load
 
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         pass
+    else:
+        if shape is not None:
+            raise InputError(f"--shape {name}: {name} is the number {value}, not a file")
+        return number
     path = Path(value)
     if not path.exists():
         found = find_data(value)
         if found is None:
             raise InputError(f"--tensor {name}={value}: file not found")
         path = found
-    return load(path, name=name)
+    return load(path, name=name, shape=shape, vector=vector)
 
 
 def cmd_run(args):
@@ -57,7 +75,13 @@ def cmd_run(args):
     from labkit.sam.run import run_expression
 
     program = _compile(args)
-    tensors = {n: _load_tensor(n, v) for n, v in _pairs(args.tensor, "tensor").items()}
+    modes = {a.name: len(a.indices) for a in program.statement.accesses}
+    shapes = _shapes(args.shape)
+    given = _pairs(args.tensor, "tensor")
+    stray = [n for n in shapes if n not in given]
+    if stray:
+        raise InputError(f"--shape {stray[0]}: no --tensor {stray[0]}=FILE to give it to")
+    tensors = {n: _load_tensor(n, v, shapes.get(n), modes.get(n) == 1) for n, v in given.items()}
     for k, (name, spec) in enumerate(_pairs(args.random, "random").items()):
         shape, density = parse_random(spec)
         tensors[name] = random_tensor(shape, density, seed=args.seed + k)
@@ -87,6 +111,9 @@ def register(subparsers) -> None:
     _add_common(p)
     p.add_argument("--tensor", action="append", metavar="NAME=PATH",
                    help="a .mtx/.tns file (or a data-set name, or a number for a scalar)")
+    p.add_argument("--shape", action="append", metavar="NAME=DIMxDIM",
+                   help="true dimensions of a --tensor file, e.g. c=760 for a vector whose "
+                        "last entries are zero (an n x 1 .mtx indexed once is a vector)")
     p.add_argument("--random", action="append", metavar="NAME=DIMxDIM:DENSITY",
                    help="a random tensor, e.g. C=100x100:0.01")
     p.add_argument("--seed", type=int, default=0, help="seed of the random tensors")

@@ -29,6 +29,46 @@ def _is_stop(x):
 
 
 @njit(cache=True)
+def _scan_fiber(r, i, ref, tin, mode, seg, crd, dim, clk, out_c, out_r, out_t, o):
+    """One fiber of a dense or compressed scanner, timed as the artifact's scanners: the
+    reference is taken at least a cycle after it was made; a compressed scanner moves to
+    its next coordinate, and either scanner emits the fiber's stop, only once the *next*
+    input token has arrived (it decides between ``S0`` and merging a following stop).
+    Returns (tokens written, index of the last input consumed, clock)."""
+    n = len(ref)
+    start = max(clk + 1, tin[i] + 1)
+    nxt = tin[i + 1] + 1 if i + 1 < n else start
+    c = start
+    count = 0
+    if r >= 0:
+        if mode == DENSE:
+            lo, hi = 0, dim
+        else:
+            lo, hi = seg[r], seg[r + 1]
+        for p in range(lo, hi):
+            if count:
+                c = c + 1 if mode == DENSE else max(c + 1, nxt)
+            if mode == DENSE:
+                out_c[o] = p
+                out_r[o] = r * dim + p
+            else:
+                out_c[o] = crd[p]
+                out_r[o] = p
+            out_t[o] = c
+            o += 1
+            count += 1
+    stop_at = max(c + 1, nxt) if (count or r == EMPTY) else max(start, nxt)
+    level = 0
+    if i + 1 < n and _is_stop(ref[i + 1]):
+        i += 1
+        level = -1 - ref[i] + 1
+    out_c[o] = -1 - level
+    out_r[o] = -1 - level
+    out_t[o] = stop_at
+    return o + 1, i, stop_at
+
+
+@njit(cache=True)
 def scan(ref, tin, mode, seg, crd, dim, wbits, cap):
     """Level scanner: a fiber of coordinates (and child references) per input reference."""
     out_c = np.empty(cap, np.int64)
@@ -41,7 +81,10 @@ def scan(ref, tin, mode, seg, crd, dim, wbits, cap):
     i = 0
     while i < n:
         r = ref[i]
-        if r >= 0 or r == EMPTY:
+        if (mode == DENSE or mode == COMPRESSED) and (r >= 0 or r == EMPTY):
+            o, i, clk = _scan_fiber(r, i, ref, tin, mode, seg, crd, dim, clk, out_c, out_r, out_t, o)
+            last_stop = o - 1
+        elif r >= 0 or r == EMPTY:
             clk = max(clk, tin[i])
             if r >= 0:
                 if mode == DENSE:
@@ -164,6 +207,8 @@ def join(a, ta, b, tb, union, mode, wbits):
     of tokens on one side costs one cycle: skip-ahead scanners) and WORDS (bitvector
     levels: advancing within a ``wbits``-wide word is free).
     """
+    if mode == NORMAL:
+        return join_held(a, ta, b, tb, union)
     na, nb = len(a), len(b)
     cap = na + nb
     out = np.empty(cap, np.int64)
@@ -228,6 +273,195 @@ def join(a, ta, b, tb, union, mode, wbits):
             i += 1
             j += 1
     return out[:o], out_t[:o], ia[:o], ib[:o], 1 if i >= na else 2
+
+
+@njit(cache=True)
+def join_held(a, ta, b, tb, union):
+    """The SAM artifact's two-way joiner, cycle for cycle (its Intersect2/Union2).
+
+    It holds one current token per side.  A step needs a token waiting on *both* inputs
+    (made at least one cycle earlier), even to advance one side; the step emits from the
+    held pair and pops the side(s) it advanced, so a matched coordinate leaves one step
+    after it arrived.  The first step only loads the pair; ``D`` leaves the cycle after
+    both ``D`` were loaded.  Union: a side at a stop or with the smaller coordinate sends
+    the other side's (resp. its own) coordinate with ``N`` as the missing reference.
+    """
+    na, nb = len(a), len(b)
+    cap = na + nb + 2
+    out = np.empty(cap, np.int64)
+    out_t = np.empty(cap, np.int64)
+    ia = np.empty(cap, np.int64)
+    ib = np.empty(cap, np.int64)
+    o = 0
+    i = 0
+    j = 0
+    clk = 0
+    held = False
+    c1 = 0
+    c2 = 0
+    p1 = -1
+    p2 = -1
+    while i < na and j < nb:
+        clk = max(clk, ta[i] + 1, tb[j] + 1)
+        pop1 = False
+        pop2 = False
+        if not held:                                   # load the first pair
+            pop1 = True
+            pop2 = True
+            held = True
+        elif c1 == DONE or c2 == DONE:
+            break
+        elif c1 == c2:                                 # equal coordinates or equal stops
+            o = _put(out, out_t, ia, ib, o, c1, clk, p1, p2)
+            pop1 = True
+            pop2 = True
+        elif _is_stop(c1) and _is_stop(c2):           # stops of different levels
+            o = _put(out, out_t, ia, ib, o, min(c1, c2), clk, p1, p2)
+            pop1 = True
+            pop2 = True
+        elif _is_stop(c1):                             # side 1 waits at its stop
+            if union:
+                o = _put(out, out_t, ia, ib, o, c2, clk, -1, p2)
+            pop2 = True
+        elif _is_stop(c2):
+            if union:
+                o = _put(out, out_t, ia, ib, o, c1, clk, p1, -1)
+            pop1 = True
+        elif c1 < c2:
+            if union:
+                o = _put(out, out_t, ia, ib, o, c1, clk, p1, -1)
+            pop1 = True
+        else:
+            if union:
+                o = _put(out, out_t, ia, ib, o, c2, clk, -1, p2)
+            pop2 = True
+        if pop1:
+            c1 = a[i]
+            p1 = i
+            i += 1
+        if pop2:
+            c2 = b[j]
+            p2 = j
+            j += 1
+        clk += 1
+    if held and c1 == DONE and c2 == DONE:
+        o = _put(out, out_t, ia, ib, o, DONE, clk, -1, -1)
+        return out[:o], out_t[:o], ia[:o], ib[:o], 0
+    return out[:o], out_t[:o], ia[:o], ib[:o], 1 if (i >= na and c1 != DONE) else 2
+
+
+@njit(cache=True)
+def _one_per_cycle(tin, extra):
+    """A stage that takes one token per cycle, each at least a cycle after it was made
+    (``extra`` cycles later still): the time each token leaves it."""
+    out = np.empty(len(tin), np.int64)
+    clk = -(1 << 40)
+    for k in range(len(tin)):
+        clk = max(clk + 1, tin[k] + 1 + extra)
+        out[k] = clk
+    return out
+
+
+@njit(cache=True)
+def spacc_times(vtok, vt, itok, it, groups_in, groups_out, conv_groups):
+    """The SAM artifact's vector sparse accumulator, cycle for cycle, as its graphs wire it:
+    the inner coordinate passes a coordinate hold (whose held outer coordinate leaves a
+    cycle after it), then coordinates and values each pass a stop-token dropper (one token
+    per cycle); the accumulator takes one (outer, inner, value) triple per cycle once all
+    three are waiting, and starts emitting a group's sorted points, one per cycle, when
+    the first triple of the next group (or ``D``) is taken; its coordinate-point converter
+    emits one token per cycle, an ``S0`` cycle before a new group's first point, and closes
+    with a stop cycle and a ``D`` cycle.  The matrix accumulator is the same with one input
+    group (it emits only after ``D``) and the converter grouping points by their outer
+    coordinate (``conv_groups``; the vector accumulator's are its groups).
+
+    Returns (value time per output point, coordinate time per output point, close time per
+    converter group (-1 where empty), coordinate ``D`` time, value ``D`` time).
+    """
+    hold = _one_per_cycle(it, 0)
+    inner = _one_per_cycle(hold, 0)
+    outer = _one_per_cycle(hold + 1, 0)
+    vals = _one_per_cycle(vt, 0)
+    n_groups = len(groups_out) and 0
+    for g in groups_in:
+        n_groups = max(n_groups, g + 1)
+    for g in groups_out:
+        n_groups = max(n_groups, g + 1)
+    n_conv = 0
+    for g in conv_groups:
+        n_conv = max(n_conv, g + 1)
+    first_pop = np.full(n_groups + 1, -1, np.int64)
+    pop = -(1 << 40)
+    a = 0
+    b = 0
+    n = 0
+    for k in range(len(vtok)):              # values and inner coordinates in step
+        if vtok[k] < 0:
+            continue
+        while itok[a] < 0:
+            a += 1
+        pop = max(pop + 1, vals[k] + 1, inner[a] + 1, outer[a] + 1)
+        g = groups_in[n]
+        if first_pop[g] < 0:
+            first_pop[g] = pop
+        a += 1
+        n += 1
+    pop_done = max(pop + 1, vals[len(vtok) - 1] + 1, inner[len(itok) - 1] + 1,
+                   outer[len(itok) - 1] + 1)
+    trigger = np.full(n_groups + 1, pop_done, np.int64)
+    nxt = pop_done
+    for g in range(n_groups - 1, -1, -1):   # a group leaves when the next one starts
+        trigger[g] = nxt
+        if first_pop[g] >= 0:
+            nxt = first_pop[g]
+    m = len(groups_out)
+    val_t = np.empty(m, np.int64)
+    crd_t = np.empty(m, np.int64)
+    close = np.full(n_conv + 1, -1, np.int64)
+    e = -(1 << 40)
+    c = -(1 << 40)
+    for k in range(m):
+        e = max(e + 1, trigger[groups_out[k]])
+        val_t[k] = e
+        if k > 0 and conv_groups[k] != conv_groups[k - 1]:
+            c = max(c + 1, e)
+            close[conv_groups[k - 1]] = c
+            c += 1
+        else:
+            c = max(c + 1, e)
+        crd_t[k] = c
+    val_done = max(e + 1, pop_done) if m else pop_done
+    if m:
+        c = max(c + 1, val_done)
+        close[conv_groups[m - 1]] = c
+        crd_done = c + 1
+    else:
+        crd_done = val_done
+    return val_t, crd_t, close, crd_done, val_done
+
+
+@njit(cache=True)
+def place_times(tok, data_t, group_close, done_t):
+    """Times for an output stream of one fiber per group: data tokens take ``data_t`` in
+    order, a group's stop its close time (an empty group's: the previous token's), ``D``
+    ``done_t``; made monotone."""
+    out = np.empty(len(tok), np.int64)
+    k = 0
+    g = 0
+    last = -(1 << 40)
+    for q in range(len(tok)):
+        x = tok[q]
+        if x >= 0:
+            t = data_t[k]
+            k += 1
+        elif x == DONE:
+            t = done_t
+        else:
+            t = group_close[g] if g < len(group_close) and group_close[g] >= 0 else last
+            g += 1
+        last = max(last, t)
+        out[q] = last
+    return out
 
 
 @njit(cache=True)
@@ -402,7 +636,11 @@ def _apply(op, x, y):
 
 @njit(cache=True)
 def alu(atok, aval, at, btok, bval, bt, op):
-    """ALU on two value streams: data tokens pair up in order; stops come from ``a``."""
+    """ALU on two value streams: data tokens pair up in order; stops come from ``a``.
+
+    Timing as the artifact's Add2/Multiply2: a step takes one token from each input (a
+    control token of ``a`` pairs with ``b``'s next control token), so every output token,
+    stops and ``D`` included, waits for both."""
     n = len(atok)
     val = np.zeros(n, np.float64)
     t = np.empty(n, np.int64)
@@ -417,6 +655,9 @@ def alu(atok, aval, at, btok, bval, bt, op):
             if j >= nb:
                 return val, t, 2
             val[k] = _apply(op, aval[k], bval[j])
+            ready = max(ready, bt[j])
+            j += 1
+        elif j < nb and btok[j] < 0:
             ready = max(ready, bt[j])
             j += 1
         last = max(ready + 1, last + 1)

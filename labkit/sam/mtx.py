@@ -79,18 +79,54 @@ def read_tns(path, shape=None) -> tuple[np.ndarray, np.ndarray, tuple]:
     return coords, data[:, -1], shape
 
 
-def load(path, formats: str | None = None, mode_order=None, name: str = "T"):
-    """A :class:`~labkit.sam.formats.Tensor` from a ``.mtx`` or ``.tns`` file."""
+def as_vector(coords, shape, path, name: str = "T"):
+    """An ``n x 1`` or ``1 x n`` matrix read as the length-``n`` vector it stores."""
+    if len(shape) == 1:
+        return coords, shape
+    if len(shape) != 2 or min(shape) != 1:
+        raise InputError(f"tensor {name}: {path} holds a {'x'.join(map(str, shape))} tensor, "
+                         f"not a vector (n x 1 or 1 x n)")
+    axis = 0 if shape[1] == 1 else 1
+    return coords[:, axis:axis + 1], (shape[axis],)
+
+
+def check_shape(coords, shape, given, path, name: str = "T") -> tuple:
+    """The true ``given`` dimensions of a tensor read from ``path``: as many as its modes,
+    none smaller than its largest coordinate (a vector's length can exceed the file's)."""
+    given = tuple(int(d) for d in given)
+    if len(given) != len(shape):
+        raise InputError(f"--shape {name}: {len(given)} dimension(s) given but {path} holds "
+                         f"{len(shape)} mode(s)")
+    for mode, d in enumerate(given):
+        top = int(coords[:, mode].max()) + 1 if len(coords) else 0
+        if d < max(top, 1):
+            raise InputError(f"--shape {name}: dimension {d} of mode {mode} is smaller than its "
+                             f"largest coordinate {top} (1-based) in {path}")
+    return given
+
+
+def load(path, formats: str | None = None, mode_order=None, name: str = "T", shape=None,
+         vector: bool = False):
+    """A :class:`~labkit.sam.formats.Tensor` from a ``.mtx`` or ``.tns`` file.
+
+    ``vector``: the expression indexes it with one index, so an ``n x 1`` (or ``1 x n``)
+    ``.mtx`` is a length-``n`` vector; ``shape``: its true dimensions (a ``.tns`` file only
+    knows its largest coordinate, a vector's last entries may be zeros).
+    """
     from labkit.sam.formats import from_coo
 
     suffix = Path(path).suffix.lower()
     if suffix == ".mtx":
-        coords, vals, shape = read_mtx(path)
+        coords, vals, dims = read_mtx(path)
     elif suffix == ".tns":
-        coords, vals, shape = read_tns(path)
+        coords, vals, dims = read_tns(path)
     else:
         raise InputError(f"tensor file {path}: expected a .mtx or .tns file")
-    return from_coo(coords, vals, shape, formats, mode_order, name)
+    if vector:
+        coords, dims = as_vector(coords, dims, path, name)
+    if shape is not None:
+        dims = check_shape(coords, dims, shape, path, name)
+    return from_coo(coords, vals, dims, formats, mode_order, name)
 
 
 def suitesparse(names, max_nnz: int | None = None, name: str = "B") -> tuple[dict, list]:

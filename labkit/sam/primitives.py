@@ -310,6 +310,7 @@ class SparseAccumulator(Primitive):
         if len(groups):
             np.maximum.at(ready, groups, taken)
         inner = coords[:, 1:]
+        groups_in = groups
         if len(vals) and self.order == 1 and (np.diff(groups) >= 0).all():
             groups, c1, summed = _k().spacc1(groups, inner[:, 0].copy(), vals,
                                              int(inner[:, 0].max()) + 1)
@@ -325,6 +326,8 @@ class SparseAccumulator(Primitive):
         else:
             summed = vals
         toks, vtok = emit_levels(groups, inner, summed, n_groups, close)
+        if self.order <= 2 and len(v.tok) and (np.diff(groups_in) >= 0).all():
+            return self._artifact_timed(toks, vtok, v, levels[-1], groups_in, groups, inner)
         out = {}
         ups = [parents(tok) for tok in toks]
         for q, tok in enumerate(toks):
@@ -340,6 +343,38 @@ class SparseAccumulator(Primitive):
         val = np.where(np.isnan(vtok), 0.0, vtok)
         vt = np.where(last.tok >= 0, 0, last.tok)
         out["val"] = Stream(vt, val, last.t + 1)
+        return out
+
+
+    def _artifact_timed(self, toks, vtok, v, innermost, groups_in, groups_out, coords):
+        """Output streams timed as the artifact's SparseAccumulator1/2 (kernels.spacc_times).
+
+        The vector accumulator's groups are the reduced fibers; the matrix one takes the
+        whole stream as one group (the artifact's emits only after D) and its point
+        converter groups the points by their outer coordinate."""
+        k = _k()
+        groups_out = np.asarray(groups_out, np.int64)
+        if self.order == 1:
+            trig, conv = groups_out, groups_out
+            groups_in = np.asarray(groups_in, np.int64)
+        else:
+            outer_new = np.ones(len(groups_out), bool)
+            outer_new[1:] = (groups_out[1:] != groups_out[:-1]) | (coords[1:, 0] != coords[:-1, 0])
+            conv = np.cumsum(outer_new) - 1
+            trig = np.zeros(len(groups_out), np.int64)
+            groups_in = np.zeros(len(groups_in), np.int64)
+        val_t, crd_t, close, crd_done, val_done = k.spacc_times(
+            v.tok, v.t, innermost.tok, innermost.t, groups_in, trig, conv)
+        last = toks[-1]
+        vt = np.where(last >= 0, 0, last)
+        val = np.where(np.isnan(vtok), 0.0, vtok)
+        no_close = np.full(len(close), -1, np.int64)
+        out = {f"crd{self.order - 1}": Stream(last, None, k.place_times(last, crd_t, close, crd_done)),
+               "val": Stream(vt, val, k.place_times(vt, val_t, no_close, val_done))}
+        if self.order == 2:   # the outer level: a coordinate with its first point, one close
+            first = crd_t[outer_new] if len(crd_t) else crd_t
+            end = np.array([close[conv[-1]] if len(conv) else -1], np.int64)
+            out["crd0"] = Stream(toks[0], None, k.place_times(toks[0], first, end, crd_done))
         return out
 
 

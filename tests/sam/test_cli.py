@@ -41,3 +41,56 @@ def test_sam_bad_input_exits_2_with_one_line(capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip()
         assert err.startswith("labkit: error:") and "\n" not in err, err
+
+
+def _vector_files(tmp_path):
+    tns = tmp_path / "c.tns"
+    tns.write_text("1 2.0\n3 4.0\n")            # length 5 really; its largest coordinate is 3
+    mtx = tmp_path / "c.mtx"
+    mtx.write_text("%%MatrixMarket matrix coordinate real general\n5 1 2\n1 1 2.0\n3 1 4.0\n")
+    bm = tmp_path / "B.mtx"
+    bm.write_text("%%MatrixMarket matrix coordinate real general\n4 5 3\n1 1 1.0\n2 3 3.0\n4 5 5.0\n")
+    return tns, mtx, bm
+
+
+def test_a_vector_gets_its_true_length(tmp_path, capsys):
+    import numpy as np
+
+    from labkit.sam.mtx import load
+
+    tns, mtx, bm = _vector_files(tmp_path)
+    expected = np.array([2.0, 0.0, 4.0, 0.0, 0.0])
+    np.testing.assert_array_equal(load(tns, shape=(5,)).to_numpy(), expected)
+    np.testing.assert_array_equal(load(mtx, vector=True).to_numpy(), expected)
+    assert load(mtx).shape == (5, 1)                      # read for two indices: a matrix
+    base = ["sam", "run", "--expr", "x(i)=B(i,j)*c(j)", "--tensor", f"B={bm}", "--json"]
+    assert main(base + ["--tensor", f"c={tns}"]) == 2     # length 3 from the file: disagrees
+    assert "dimension 3 of c" in capsys.readouterr().err
+    for extra in (["--tensor", f"c={tns}", "--shape", "c=5"], ["--tensor", f"c={mtx}"]):
+        assert main(base + extra) == 0, extra
+        out = json.loads(capsys.readouterr().out)
+        assert out["matches_gold"] is True and out["result_nnz"] == 2   # B@c = [2, 12, 0, 0]
+
+
+def test_sam_bad_vector_and_shape_options_exit_2_naming_them(tmp_path, capsys):
+    tns, mtx, bm = _vector_files(tmp_path)
+    base = ["sam", "run", "--expr", "x(i)=B(i,j)*c(j)", "--tensor", f"B={bm}"]
+    cases = {"--shape c: dimension 2": ["--tensor", f"c={tns}", "--shape", "c=2"],
+             "--shape c: 2 dimension(s)": ["--tensor", f"c={tns}", "--shape", "c=5x1"],
+             "--shape d: no --tensor": ["--tensor", f"c={tns}", "--shape", "d=5"],
+             "--shape c=abc": ["--tensor", f"c={tns}", "--shape", "c=abc"],
+             "--shape c=0": ["--tensor", f"c={tns}", "--shape", "c=0"],
+             "tensor B:": ["--tensor", f"c={mtx}", "--tensor", f"B={bm}", "--expr",
+                           "x(i)=B(i)*c(i)"]}
+    for needle, extra in cases.items():
+        assert main(base + extra) == 2, extra
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("labkit: error:") and "\n" not in err and needle in err, err
+
+
+def test_complex_matrices_stay_refused(tmp_path, capsys):
+    path = tmp_path / "z.mtx"
+    path.write_text("%%MatrixMarket matrix coordinate complex general\n2 2 1\n1 1 1.0 2.0\n")
+    assert main(["sam", "run", "--expr", "x(i)=B(i,j)*c(j)", "--tensor", f"B={path}",
+                 "--random", "c=2:1.0"]) == 2
+    assert "complex" in capsys.readouterr().err

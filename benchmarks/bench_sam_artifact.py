@@ -1,0 +1,345 @@
+"""labkit's cycle simulator against the SAM artifact's (github.com/weiya711/sam) on the same
+inputs: cycles, gold check and simulated cycles per second, side by side.
+
+The artifact runs as itself: its pytest tests (final-apps, and the reorder-study matmul
+tests for the dataflow orders final-apps lacks) in its own venv, with its own formatted
+inputs: the two matrices it ships (``data/suitesparse-formatted``), other SuiteSparse
+matrices formatted by its own script (``scripts/formatting/datastructure_suitesparse.py``),
+and for the synthetic reorder study a 250x100 B and 100x250 C at sparsity 0.95 written here
+in its DCSR/DCSC layout.  Its cycle count is the ``cycles`` its test records; its gold is the
+test's own ``--check-gold`` (a test without a gold check says so); its time is the test's
+call phase (reading its input files, the simulation loop, writing its Gantt CSV and the
+gold check; the loop dominates from a few thousand cycles on).  labkit runs the same
+expression on the same logical operands (rebuilt the way the artifact's gold builds them:
+``C`` = B with its last mode shifted by one, values 2; vectors read from the artifact's
+files), compiled by labkit's own compiler; its time is one warm cycle-mode ``execute`` on
+bound tensors (best of 3).
+
+    benchmarks/peers/sam_artifact_setup.sh          # once: /work/scratch/sam-artifact
+    python benchmarks/bench_sam_artifact.py [--matrices bcsstm02 lp_scsd1 west0067] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+import scipy.sparse as sp
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_HOME = Path(os.environ.get("SAM_ARTIFACT_HOME", "/work/scratch/sam-artifact"))
+SHIPPED = ("bcsstm02", "lp_scsd1")
+SPARSITY = 0.95
+SDDMM_K = 256
+
+# app -> (test file, test name, labkit expression, formats, loop order)
+APPS = {
+    "mat_identity": ("final-apps/test_mat_identity_FINAL.py", "test_mat_identity",
+                     "X(i,j)=B(i,j)", {"B": "cc"}, "ij"),
+    "mat_elemadd": ("final-apps/test_mat_elemadd_FINAL.py", "test_mat_elemadd_FINAL",
+                    "X(i,j)=B(i,j)+C(i,j)", {"B": "cc", "C": "cc"}, "ij"),
+    "mat_elemadd3": ("final-apps/test_mat_elemadd3_FINAL.py", "test_mat_elemadd3_FINAL",
+                     "X(i,j)=B(i,j)+C(i,j)+D(i,j)", {"B": "cc", "C": "cc", "D": "cc"}, "ij"),
+    "mat_vecmul": ("final-apps/test_mat_vecmul_FINAL.py", "test_mat_vecmul_FINAL",
+                   "x(i)=B(i,j)*c(j)", {"B": "cc", "c": "c"}, "ji"),
+    "mat_residual": ("final-apps/test_mat_residual_FINAL.py", "test_mat_residual",
+                     "x(i)=b(i)-C(i,j)*d(j)", {"b": "c", "C": "cc", "d": "c"}, "ij"),
+    "mat_mattransmul": ("final-apps/test_mat_mattransmul_FINAL.py", "test_mat_mattransmul_FINAL",
+                        "x(i)=b*C(j,i)*d(j)+e*f(i)", {"C": "cc", "d": "c", "f": "c"}, "ij"),
+    "mat_sddmm": ("final-apps/test_mat_sddmm_FINAL.py", "test_mat_sddmm_locate_fused",
+                  "X(i,j)=B(i,j)*C(i,k)*D(k,j)", {"B": "cc", "C": "dd", "D": "dd"}, "ijk"),
+    "matmul_kij": ("final-apps/test_matmul_kij_FINAL.py", "test_matmul_kij_FINAL",
+                   "X(i,j)=B(i,k)*C(k,j)", {"B": "cc", "C": "cc"}, "kij"),
+    "matmul_ikj": ("reorder-study/test_reorder_matmul_ikj.py", "test_reorder_matmul_ikj",
+                   "X(i,j)=B(i,k)*C(k,j)", {"B": "cc", "C": "cc"}, "ikj"),
+}
+SYNTH_ORDERS = ("ijk", "jik", "jki", "kij", "kji")
+NO_GOLD = {"matmul_ikj"} | {f"reorder_{o}" for o in SYNTH_ORDERS}  # their gold is commented out
+
+
+def artifact(home: Path):
+    """``(source dir, venv python)`` of a set-up artifact, or None."""
+    src, python = home / "src", home / "venv" / "bin" / "python"
+    return (src, python) if (src / "sam" / "sim").is_dir() and python.exists() else None
+
+
+# ---- inputs -----------------------------------------------------------------------------
+def read_ints(path: Path, kind=int) -> np.ndarray:
+    return np.array([kind(line) for line in path.read_text().split()], dtype=kind)
+
+
+def read_vector(folder: Path, name: str, length: int) -> np.ndarray:
+    """A vector the artifact wrote (one compressed level): dense, of its true length."""
+    out = np.zeros(length)
+    crd = read_ints(folder / f"tensor_{name}_mode_0_crd")
+    out[crd] = read_ints(folder / f"tensor_{name}_mode_vals", float)
+    return out
+
+
+def shift_last(m: sp.spmatrix) -> sp.csr_matrix:
+    """The artifact's ScipyTensorShifter.shiftLastMode: column j -> (j+1) mod n, values 2."""
+    coo = m.tocoo()
+    return sp.csr_matrix((np.full(coo.nnz, 2.0), (coo.row, (coo.col + 1) % m.shape[1])),
+                         shape=m.shape)
+
+
+def operands(app: str, matrix: sp.csr_matrix, folder: Path) -> dict:
+    """The logical operands of ``app`` exactly as the artifact's gold check builds them."""
+    m, n = matrix.shape
+    if app == "mat_identity":
+        return {"B": matrix}
+    if app == "mat_elemadd":
+        return {"B": matrix, "C": shift_last(matrix)}
+    if app == "mat_elemadd3":
+        c = shift_last(matrix)
+        return {"B": matrix, "C": c, "D": shift_last(c)}
+    if app in ("matmul_kij", "matmul_ikj"):
+        return {"B": matrix, "C": shift_last(matrix).T.tocsr()}
+    if app == "mat_vecmul":
+        return {"B": matrix, "c": read_vector(folder, "c", n)}
+    if app == "mat_residual":
+        return {"b": read_vector(folder, "b", m), "C": matrix, "d": read_vector(folder, "d", n)}
+    if app == "mat_mattransmul":
+        return {"b": 2.0, "C": matrix, "d": read_vector(folder, "d", m), "e": 2.0,
+                "f": read_vector(folder, "f", n)}
+    if app == "mat_sddmm":
+        c = np.arange(m * SDDMM_K, dtype=float).reshape(m, SDDMM_K)
+        d = np.arange(SDDMM_K * n, dtype=float).reshape(n, SDDMM_K).T
+        return {"B": matrix, "C": c, "D": d}
+    raise KeyError(app)
+
+
+def write_level_files(folder: Path, name: str, matrix: sp.spmatrix, column_major: bool):
+    """B or C in the artifact's synthetic DCSR (``column_major=False``) or DCSC layout, both
+    levels compressed.  The artifact ships no generator for these (its
+    generate_synthetics.sh writes only vectors); its tests wire ``mode_0`` files to the
+    outer scanner and ``mode_1`` to the inner one in both layouts (their variable names
+    say otherwise for DCSC), so the files are named by storage level."""
+    folder.mkdir(parents=True, exist_ok=True)
+    outer_mode, inner_mode = 0, 1
+    comp = (matrix.tocsc() if column_major else matrix.tocsr())
+    comp.sort_indices()
+    counts = np.diff(comp.indptr)
+    nonempty = np.flatnonzero(counts)
+    files = {f"tensor_{name}_mode_shape": list(matrix.shape),
+             f"tensor_{name}_mode_{outer_mode}_seg": [0, len(nonempty)],
+             f"tensor_{name}_mode_{outer_mode}_crd": nonempty.tolist(),
+             f"tensor_{name}_mode_{inner_mode}_seg": np.concatenate([[0], np.cumsum(counts[nonempty])]).tolist(),
+             f"tensor_{name}_mode_{inner_mode}_crd": comp.indices.tolist(),
+             f"tensor_{name}_mode_vals": comp.data.tolist()}
+    for fname, values in files.items():
+        (folder / fname).write_text("".join(f"{v}\n" for v in values))
+
+
+def synthetic(seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    b = sp.random(250, 100, density=1 - SPARSITY, format="csr", random_state=rng)
+    c = sp.random(100, 250, density=1 - SPARSITY, format="csr", random_state=rng)
+    return {"B": b, "C": c}
+
+
+# ---- the artifact -----------------------------------------------------------------------
+def format_matrix(src: Path, python: Path, name: str, mtx: Path, out: Path, apps) -> None:
+    """Run the artifact's own formatting script for ``apps`` on one SuiteSparse matrix."""
+    env = dict(os.environ, PYTHONPATH=str(src), SUITESPARSE_PATH=str(mtx.parent),
+               SUITESPARSE_TENSOR_PATH=str(mtx), SUITESPARSE_FORMATTED_PATH=str(out))
+    for app in apps:
+        if (out / name / app).is_dir() or app == "mat_sddmm":
+            continue
+        subprocess.run([str(python), str(src / "scripts/formatting/datastructure_suitesparse.py"),
+                        "-n", name, "-hw", "-b", app], env=env, cwd=src, check=True,
+                       capture_output=True)
+    if "mat_sddmm" in apps:   # its test reads only B (ss01): the identity's files
+        (out / name / "mat_sddmm").mkdir(parents=True, exist_ok=True)
+        for f in (out / name / "mat_elemadd").glob("tensor_B_*"):
+            (out / name / "mat_sddmm" / f.name).write_bytes(f.read_bytes())
+
+
+def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_args=()) -> dict:
+    """Run artifact tests; ``{test name: {"cycles", "passed", "seconds", "error"}}``."""
+    with tempfile.TemporaryDirectory(prefix="sam-artifact-run-") as work:
+        bench_json, times_json = Path(work) / "bench.json", Path(work) / "times.json"
+        tests_dir = src / "sam/sim/test"   # its conftest adds the options: run from there
+        env = dict(os.environ, **env_extra, PYTHONPATH=f"{src}{os.pathsep}{HERE / 'peers'}",
+                   SAM_ARTIFACT_TIMES=str(times_json))
+        cmd = [str(python), "-m", "pytest", "-q", "-p", "sam_artifact_timing", "-p",
+               "no:cacheprovider", f"--benchmark-json={bench_json}", *extra_args,
+               *tests]
+        proc = subprocess.run(cmd, cwd=tests_dir, env=env, capture_output=True, text=True)
+        cycles = {}
+        if bench_json.exists() and bench_json.stat().st_size:
+            for b in json.loads(bench_json.read_text())["benchmarks"]:
+                cycles[b["name"].split("[")[0]] = b["extra_info"].get("cycles")
+        times = json.loads(times_json.read_text()) if times_json.exists() else {}
+    out = {}
+    for nodeid, seconds in times.items():
+        name = nodeid.split("::")[-1].split("[")[0]
+        failed = f"{nodeid} " in proc.stdout and "FAILED" in proc.stdout.split(nodeid)[0][-20:] \
+            or f"FAILED {nodeid.split('/')[-1]}" in proc.stdout
+        error = ""
+        if name not in cycles:
+            failed = True
+            marker = [ln for ln in proc.stdout.splitlines() if ln.startswith("FAILED") and name in ln]
+            error = marker[0].split(" - ", 1)[-1] if marker else "no cycle count recorded"
+        out[name] = {"cycles": cycles.get(name), "passed": not failed, "seconds": seconds,
+                     "error": error}
+    return out
+
+
+# ---- labkit -----------------------------------------------------------------------------
+def run_labkit(expr, formats, order, tensors, locate=False):
+    from labkit.sam.custard import compile_expr
+    from labkit.sam.gold import gold, matches
+    from labkit.sam.simulate import bind, execute
+
+    program = compile_expr(expr, formats, order, locate=locate)
+    env = bind(program, tensors)
+    sim = execute(program, env, "cycle")
+    best = math.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        sim = execute(program, env, "cycle")
+        best = min(best, time.perf_counter() - t0)
+    return sim.cycles, matches(sim.output, gold(expr, tensors)), best
+
+
+def row(case, matrix, art, ours):
+    a_cyc, a_s = art.get("cycles"), art.get("seconds")
+    l_cyc, l_ok, l_s = ours
+    a_rate = a_cyc / a_s if a_cyc and a_s else None
+    l_rate = l_cyc / l_s if l_s else None
+    return {"case": case, "matrix": matrix, "artifact_cycles": a_cyc, "labkit_cycles": l_cyc,
+            "equal": a_cyc == l_cyc, "artifact_gold": art.get("gold"), "labkit_gold": l_ok,
+            "artifact_cycles_per_s": a_rate, "labkit_cycles_per_s": l_rate,
+            "speedup": (l_rate / a_rate) if a_rate and l_rate else None,
+            "artifact_error": art.get("error", "")}
+
+
+def bench_matrix(src, python, name, formatted: Path, apps) -> list:
+    """``name``: a matrix the artifact ships, a SuiteSparse name, or a path to a .mtx file."""
+    if name.endswith(".mtx"):
+        mtx, name = Path(name).resolve(), Path(name).stem
+    elif name in SHIPPED:
+        mtx = src / "data/suitesparse" / f"{name}.mtx"
+    else:
+        mtx = Path(os.environ.get("LABKIT_SUITESPARSE", HERE.parents[1] / "shared/data/suitesparse")) / f"{name}.mtx"
+    if not mtx.exists():
+        from labkit.lab.data import find_data
+
+        mtx = find_data(f"suitesparse/{name}.mtx")
+    if name not in SHIPPED:
+        format_matrix(src, python, name, mtx, formatted, apps)
+    base = src / "data/suitesparse-formatted" if name in SHIPPED else formatted
+    if name in SHIPPED and "mat_identity" in apps and not (base / name / "mat_identity").is_dir():
+        pass   # shipped data lacks it: the artifact's test fails (reported)
+    results = run_artifact(src, python, [APPS[a][0] for a in apps],
+                           {"SUITESPARSE_FORMATTED_PATH": str(base),
+                            "SUITESPARSE_PATH": str(mtx.parent)},
+                           ["--ssname", name, "--check-gold", "--synth"])
+    matrix = scipy.io.mmread(mtx).tocsr()
+    rows = []
+    for app in apps:
+        test_file, test, expr, formats, order = APPS[app]
+        art = dict(results.get(test, {"error": "did not run"}))
+        art["gold"] = None if app in NO_GOLD else art.get("passed")
+        folder = base / name / app
+        try:
+            ours = run_labkit(expr, formats, order, operands(app, matrix, folder),
+                              locate=app == "mat_sddmm")
+        except FileNotFoundError as exc:
+            ours = (None, None, None)
+            art["error"] = art.get("error") or str(exc)
+        rows.append(row(app, name, art, ours))
+    return rows
+
+
+def bench_reorder(src, python, scratch: Path) -> list:
+    ops = synthetic()
+    root = scratch / "synthetic"
+    for tname, m in ops.items():
+        write_level_files(root / f"matrix/DCSR/{tname}_random_sp_{SPARSITY}", tname, m, False)
+        write_level_files(root / f"matrix/DCSC/{tname}_random_sp_{SPARSITY}", tname, m, True)
+    tests = [f"reorder-study/test_reorder_matmul_{o}.py" for o in SYNTH_ORDERS]
+    results = run_artifact(src, python, tests, {"SYNTHETIC_PATH": str(root)}, ["--synth"])
+    rows = []
+    for o in SYNTH_ORDERS:
+        art = dict(results.get(f"test_reorder_matmul_{o}", {"error": "did not run"}))
+        art["gold"] = None
+        ours = run_labkit("X(i,j)=B(i,k)*C(k,j)", {"B": "cc", "C": "cc"}, o, ops)
+        rows.append(row(f"reorder_{o}", f"synthetic {SPARSITY}", art, ours))
+    return rows
+
+
+def record(path: Path, rows, src: Path) -> None:
+    """Append the artifact's counts (one row per case it ran) to a CSV, with its commit."""
+    import csv
+
+    commit = (src / "COMMIT").read_text().strip() if (src / "COMMIT").exists() else "?"
+    new = not path.exists()
+    with open(path, "a", newline="") as fh:
+        w = csv.writer(fh)
+        if new:
+            w.writerow(["matrix", "app", "artifact_cycles", "artifact_commit"])
+        for r in rows:
+            if r["artifact_cycles"] is not None:
+                w.writerow([r["matrix"], r["case"], r["artifact_cycles"], commit[:12]])
+
+
+def show(rows):
+    def f(x, spec):
+        return "-" if x is None else format(x, spec)
+
+    print(f"{'case':16s} {'matrix':16s} {'artifact':>9s} {'labkit':>9s} {'eq':>3s} "
+          f"{'a.gold':>6s} {'l.gold':>6s} {'a.cyc/s':>9s} {'l.cyc/s':>10s} {'x':>7s}")
+    for r in rows:
+        print(f"{r['case']:16s} {r['matrix']:16s} {f(r['artifact_cycles'], 'd'):>9s} "
+              f"{f(r['labkit_cycles'], 'd'):>9s} {'=' if r['equal'] else '':>3s} "
+              f"{str(r['artifact_gold']):>6s} {str(r['labkit_gold']):>6s} "
+              f"{f(r['artifact_cycles_per_s'], '.3g'):>9s} {f(r['labkit_cycles_per_s'], '.3g'):>10s} "
+              f"{f(r['speedup'], '.1f'):>7s}" + (f"  artifact: {r['artifact_error'][:60]}"
+                                                 if r['artifact_error'] else ""))
+    eq = sum(r["equal"] for r in rows if r["artifact_cycles"] is not None)
+    ran = sum(r["artifact_cycles"] is not None for r in rows)
+    print(f"equal cycle counts: {eq} of {ran} cases the artifact ran")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--home", type=Path, default=DEFAULT_HOME)
+    ap.add_argument("--matrices", nargs="*", default=list(SHIPPED))
+    ap.add_argument("--apps", nargs="*", default=list(APPS))
+    ap.add_argument("--no-reorder", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--record", type=Path, help="write matrix, app and the artifact's cycles "
+                    "of every case it ran to this CSV (the reference counts of the tests)")
+    args = ap.parse_args(argv)
+    found = artifact(args.home)
+    if found is None:
+        print(f"SAM artifact not set up in {args.home}: run benchmarks/peers/sam_artifact_setup.sh")
+        return 0
+    src, python = found
+    rows = []
+    for name in args.matrices:
+        rows += bench_matrix(src, python, name, args.home / "formatted", args.apps)
+    if not args.no_reorder:
+        rows += bench_reorder(src, python, args.home)
+    if args.record:
+        record(args.record, rows, src)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        show(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
