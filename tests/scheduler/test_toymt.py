@@ -1,0 +1,172 @@
+"""The toy-mt-framework peer helpers: configurations labkit and the C++ read alike, the
+peer's summary line, the calibration file. The peer itself is only run when it is built
+(CI does not build it); everything else is checked without it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from labkit.lab import InputError, find_data
+from labkit.scheduler import toymt
+from labkit.scheduler.hep.analysis import critical_paths
+from labkit.scheduler.hep.config import parse
+
+ROOT = Path(__file__).resolve().parents[2]
+# the C++ prints this (TBBProcessingDemo/main.cpp), after one line per module
+PEER_OUTPUT = ("demo::EventTimesSleepingProducer p0 0x55e544428360\n"
+               "TBB:# threads:24 # simultaneous events:4 total # events:20 cpu time:2.39345 "
+               "real time:4.69727 events/sec:4.25779\n")
+
+
+@pytest.fixture(scope="module")
+def minbias_raw():
+    path = find_data("cms/reco_minbias_sleeping.config")
+    if path is None:
+        pytest.skip("CMS data not available")
+    return toymt.read_raw(path)
+
+
+def test_peer_config_scales_times_and_sets_options(minbias_raw):
+    out = toymt.peer_config(minbias_raw, scale=0.05, inflight=8, events=30, threads=12)
+    before = parse(minbias_raw, "raw")
+    after = parse(out, "scaled")
+    assert after.inflight == 8 and after.events == 30
+    assert out["process"]["options"]["nThreads"] == 12
+    for a, b in zip(before.modules, after.modules):
+        assert a.label == b.label and a.thread_type == b.thread_type
+        np.testing.assert_allclose(b.times, 0.05 * np.asarray(a.times))
+    assert minbias_raw["process"]["options"].get("nThreads") is None  # the input is untouched
+
+
+def test_peer_config_forces_every_thread_type(minbias_raw):
+    for safety, kind in (("unsafe", "ThreadUnsafe"), ("one-at-a-time", "ThreadSafeBetweenModules"),
+                         ("reentrant", "ThreadSafeBetweenInstances")):
+        out = parse(toymt.peer_config(minbias_raw, scale=1.0, inflight=1, events=1,
+                                      safety=safety))
+        assert {m.thread_type for m in out.modules} == {kind}
+    kept = parse(toymt.peer_config(minbias_raw, scale=1.0, inflight=1, events=1))
+    assert sum(m.thread_type == "ThreadUnsafe" for m in kept.modules) == 4
+
+
+def test_chain_config_is_a_chain():
+    config = parse(toymt.chain_config(7, 0.002, events=3), "chain")
+    assert len(config.modules) == 8 and config.events == 3
+    rows = critical_paths(config, 3)
+    # every module after the one before: the critical path is the whole work, 7 x 2 ms
+    np.testing.assert_allclose(rows["critical_path_s"], 7 * 0.002)
+    np.testing.assert_allclose(rows["work_s"], 7 * 0.002)
+
+
+def test_parse_output_reads_the_last_line():
+    out = toymt.parse_output(PEER_OUTPUT)
+    assert out == {"threads": 24, "inflight": 4, "events": 20, "cpu_s": 2.39345,
+                   "real_s": 4.69727, "events_per_s": 4.25779}
+    assert out["events"] / out["real_s"] == pytest.approx(out["events_per_s"], rel=1e-5)
+    with pytest.raises(InputError, match="events/sec"):
+        toymt.parse_output("An exception was thrown: boom\n")
+
+
+def test_fit_overshoot_recovers_a_line_and_refuses_too_little():
+    x = np.array([0.0, 1e-3, 5e-3, 2e-2])
+    assert toymt.fit_overshoot(x, 7e-5 + 0.002 * x) == pytest.approx((7e-5, 0.002))
+    assert toymt.fit_overshoot(x, 1e-4 - 0.001 * x)[1] == 0.0  # never a negative slope
+    with pytest.raises(InputError, match="two different"):
+        toymt.fit_overshoot([1e-3, 1e-3], [1e-4, 1e-4])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(scale=0), "scale"), (dict(scale=float("nan")), "scale"),
+    (dict(inflight=0), "in flight"), (dict(events=True), "events"),
+    (dict(threads=0), "threads"), (dict(safety="sometimes"), "safety"),
+])
+def test_peer_config_bad_input(minbias_raw, kwargs, match):
+    options = dict(scale=0.05, inflight=1, events=1) | kwargs
+    with pytest.raises(InputError, match=match):
+        toymt.peer_config(minbias_raw, **options)
+
+
+def test_calibration_file_has_the_schema():
+    data = toymt.load_calibration()
+    for key in toymt.CALIBRATION_KEYS:
+        assert data[key] >= 0
+    assert {"date", "machine", "command", "how"} <= set(data["measured"])
+    # the fitted line goes through the measured points' centre (least squares)
+    m = data["measured"]
+    x, y = np.asarray(m["requested_s"]), np.asarray(m["framework_overshoot_s"])
+    line = data["sleep_overshoot_s"] + data["sleep_overshoot_per_s"] * x
+    if data["sleep_overshoot_per_s"] > 0 and data["sleep_overshoot_s"] > 0:
+        assert line.mean() == pytest.approx(y.mean(), rel=1e-6)
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"dispatch_s": -1e-6}, "dispatch_s"), ({"per_module_s": "fast"}, "per_module_s"),
+    ({"measured": None}, "measured"),
+])
+def test_bad_calibration_is_refused(tmp_path, change, match):
+    data = toymt.load_calibration() | change
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=match):
+        toymt.load_calibration(path)
+    path.write_text("{")
+    with pytest.raises(InputError, match="malformed"):
+        toymt.load_calibration(path)
+
+
+def test_find_peer_honours_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setattr(toymt, "DEFAULT_BUILD", tmp_path / "nothing")
+    monkeypatch.setenv(toymt.BUILD_ENV, str(tmp_path))
+    assert toymt.find_peer() is None
+    binary = tmp_path / toymt.BINARIES["tbb"]
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    assert toymt.find_peer() == binary
+    with pytest.raises(InputError, match="unknown peer binary"):
+        toymt.find_peer("dispatch")
+    monkeypatch.setenv(toymt.BUILD_ENV, str(tmp_path / "nothing"))
+    with pytest.raises(InputError, match="not built"):
+        toymt.run_peer(toymt.chain_config(1, 0.0))
+
+
+def test_calibrate_cli_bad_input_is_one_line():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks/peers/calibrate_toymt.py"),
+                           "--repeat", "0"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "--repeat" in done.stderr
+
+
+@pytest.mark.skipif(toymt.find_peer() is None, reason=toymt.BUILD_HINT)
+def test_the_real_peer_sleeps_what_it_is_asked():
+    modules, seconds = 10, 0.002
+    out = toymt.run_peer(toymt.chain_config(modules, seconds, events=2))
+    assert out["events"] == 2 and out["threads"] == 1
+    per_module = out["real_s"] / (2 * modules)
+    assert seconds < per_module < seconds + 0.005  # usleep never returns early
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["/no/such.config"], "not found"),
+    (["CONFIG", "--inflight", "0"], "--inflight"),
+    (["CONFIG", "--scale", "-1"], "--scale"),
+    (["CONFIG", "--safety", "sometimes"], "--safety"),
+])
+def test_run_cli_bad_input_is_one_line(argv, match):
+    config = find_data("cms/test_config.json")
+    if config is None:
+        pytest.skip("CMS data not available")
+    argv = [str(config) if a == "CONFIG" else a for a in argv]
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks/peers/run_toymt.py"), *argv],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and match in done.stderr
+
+
+def test_build_script_bad_input_is_one_line():
+    done = subprocess.run(["bash", str(ROOT / "benchmarks/peers/build_toymt.sh"), "a", "b"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
