@@ -243,3 +243,175 @@ def fit_overshoot(requested, measured) -> tuple[float, float]:
     if slope < 0:  # then the best line with slope 0 is the mean
         slope, intercept = 0.0, float(y.mean())
     return max(float(intercept), 0.0), float(slope)
+
+
+# -- labkit on the same configuration ---------------------------------------------------
+OVERHEAD_MAKERS = ("from_calibration", "load_calibration", "calibrated", "load")
+OVERHEAD_KEYWORDS = ("overhead", "overhead_model", "overheads")
+THREAD_LIMIT_KEYWORDS = ("max_threads", "thread_limit", "threads")
+
+
+def _runtime_class(backend: str):
+    if backend == "sim":
+        from labkit.scheduler.sim import SimRuntime
+
+        return SimRuntime
+    if backend == "threads":
+        from labkit.scheduler.threads import ThreadRuntime
+
+        return ThreadRuntime
+    raise InputError(f"unknown backend {backend!r}: choose sim or threads")
+
+
+def _keyword(backend: str, names) -> str | None:
+    import inspect
+
+    params = inspect.signature(_runtime_class(backend).__init__).parameters
+    return next((name for name in names if name in params), None)
+
+
+def overhead_options(backend: str = "sim", path=None) -> tuple[dict, str]:
+    """Runtime options that switch on labkit's per-task overhead model with the measured
+    calibration, and a sentence saying what was used.
+
+    ``labkit.scheduler.overhead`` (the model) is built separately from this peer: when it
+    is absent, or its entry point or the runtime's keyword is not one this adapter knows
+    (``OVERHEAD_MAKERS`` x ``OVERHEAD_KEYWORDS``), the answer is ``{}`` and the sentence
+    says "zero overhead" and why, so no comparison silently runs without it."""
+    path = Path(path or CALIBRATION)
+    load_calibration(path)  # refuse a bad file before anything runs
+    try:
+        from labkit.scheduler import overhead
+    except ImportError:
+        return {}, "zero overhead (labkit.scheduler.overhead is not in this build)"
+    maker = next((n for n in OVERHEAD_MAKERS if callable(getattr(overhead, n, None))), None)
+    make = getattr(overhead, maker) if maker else None
+    keyword = _keyword(backend, OVERHEAD_KEYWORDS)
+    if make is None or keyword is None:
+        missing = (f"no {'/'.join(OVERHEAD_MAKERS)} in labkit.scheduler.overhead" if make is None
+                   else f"the {backend} runtime takes none of {'/'.join(OVERHEAD_KEYWORDS)}=")
+        return {}, f"zero overhead ({missing}: the adapter in labkit.scheduler.toymt needs it)"
+    model = make(path)
+    return {keyword: model}, f"overhead model overhead.{maker}({path.name}) as {keyword}="
+
+
+def thread_limit_keyword(backend: str) -> str | None:
+    """The runtime keyword that caps its thread pool (None: this build has no thread limit,
+    and a configuration's nThreads cannot be honoured)."""
+    return _keyword(backend, THREAD_LIMIT_KEYWORDS)
+
+
+def folded_costs(config, scale: float, calibration: dict):
+    """The configuration scaled by ``scale`` with the measured per-module costs folded into
+    every module's time: ``t -> t (1 + sleep_overshoot_per_s) + sleep_overshoot_s +
+    per_module_s``. A stand-in for the overhead model (no dispatch latency, no thread
+    limit, no core held by the framework's own work), used to tell how much of a gap to
+    the peer the measured costs explain; run it with ``time_scale=1``."""
+    from dataclasses import replace
+
+    _positive_number("scale", scale)
+    a, b = calibration["sleep_overshoot_s"], calibration["sleep_overshoot_per_s"]
+    extra = a + calibration["per_module_s"]
+    modules = [type(m)(m.label, get=m.get, times=[t * scale * (1 + b) + extra for t in m.times],
+                       wait=m.wait, thread_type=m.thread_type, body=m.body)
+               for m in config.modules]
+    return replace(config, modules=modules)
+
+
+def run_labkit(config, *, backend: str, inflight: int, events: int, scale: float,
+               safety: str = "as-config", threads: int | None = None, cores: int = 2,
+               options: dict | None = None) -> dict:
+    """labkit's framework on ``events`` events (indices 0.., as the peer's source numbers
+    them) with ``inflight`` in flight: ``rate`` (events / makespan, the peer's definition),
+    ``steady`` (labkit's steady-state throughput, for reference), ``wall_s`` and whether a
+    thread limit ``threads`` was honoured (``thread_limit``: False when this build has none).
+    """
+    from labkit.scheduler.hep.modules import Source
+    from labkit.scheduler.hep.processor import EventProcessor
+    from labkit.scheduler.runtime import make_runtime
+
+    _positive_int("events", events)
+    options = dict(options or {})
+    limit_keyword = thread_limit_keyword(backend) if threads is not None else None
+    if limit_keyword is not None:
+        options[limit_keyword] = _positive_int("threads", threads)
+    runtime = make_runtime(backend, cores, time_scale=scale, record=False, **options)
+    processor = EventProcessor(runtime, config.modules, config.paths, inflight=inflight,
+                               safety=safety)
+    result = processor.run(Source(events))
+    return {"rate": makespan_rate(result), "steady": result.throughput,
+            "wall_s": result.wall_s, "thread_limit": limit_keyword is not None}
+
+
+def peak_modules(trace) -> int:
+    """The most module runs in progress at once in a runtime trace: the threads a back end
+    whose sleeping modules each hold a thread (toy-mt's TBB) needs so none ever waits.
+    Runs that end at an instant free their thread before runs starting then take one."""
+    import numpy as np
+
+    runs = trace[trace["task"] == "module"]
+    if runs.empty:
+        return 0
+    times = np.concatenate([runs["end"].to_numpy(), runs["start"].to_numpy()])
+    steps = np.concatenate([-np.ones(len(runs)), np.ones(len(runs))])
+    order = np.lexsort((steps, times))  # at equal times the ends (-1) come first
+    return int(np.cumsum(steps[order]).max())
+
+
+def enough_threads(config, *, inflight: int, events: int, scale: float,
+                   calibration: dict) -> int:
+    """Threads for the peer's "enough threads" runs: the peak of module runs at once in
+    labkit's simulation with the measured per-module costs folded in (a zero-time module
+    still sleeps its overshoot in the peer), plus 4 for the source and the framework."""
+    from labkit.scheduler.hep.modules import Source
+    from labkit.scheduler.hep.processor import EventProcessor
+    from labkit.scheduler.runtime import make_runtime
+
+    runtime = make_runtime("sim", 1, record=True)
+    processor = EventProcessor(runtime, folded_costs(config, scale, calibration).modules,
+                               config.paths, inflight=inflight)
+    processor.run(Source(events))
+    return peak_modules(runtime.trace()) + 4
+
+
+# -- the comparison's results -----------------------------------------------------------
+RESULTS = DEFAULT_BUILD.parent / "bench_toymt.csv"  # written by bench_scheduler_toymt.py
+RESULT_COLUMNS = ["config", "variant", "pool", "nthreads", "inflight", "events", "side",
+                  "repeat", "rate"]
+POINT = ["config", "variant", "pool", "nthreads", "inflight", "events"]
+SIDES = ("toymt", "threads", "sim", "sim+costs")
+
+
+def target_for(side: str, inflight: int) -> float:
+    """The issue's tolerance on |labkit / toy-mt - 1|: the sim 2% up to 64 events in flight
+    and 3% beyond, the threads backend 2%."""
+    if side == "sim":
+        return 0.02 if inflight <= 64 else 0.03
+    return 0.02
+
+
+def summarize(raw):
+    """One row per comparison point (``pool``: the rule that gave the peer ``nthreads``)
+    from the bench's tidy rows (``RESULT_COLUMNS``):
+    the median rate of each side, the peer's spread ((max - min) / median over repeats)
+    and, for each labkit side, ``<side>_vs_toymt`` = median / peer median - 1 with
+    ``<side>_ok`` against :func:`target_for` (None where a side was not run)."""
+    import pandas as pd
+
+    missing = set(RESULT_COLUMNS) - set(raw.columns)
+    if missing:
+        raise InputError(f"bench results: missing columns {sorted(missing)}")
+    med = raw.pivot_table(index=POINT, columns="side", values="rate", aggfunc="median")
+    spread = raw[raw["side"] == "toymt"].groupby(POINT)["rate"].agg(
+        lambda r: (r.max() - r.min()) / r.median())
+    out = med.reindex(columns=[s for s in SIDES if s in med.columns]).reset_index()
+    out["toymt_spread"] = spread.reindex(med.index).to_numpy()
+    for side in ("threads", "sim", "sim+costs"):
+        if side not in out or "toymt" not in out:
+            continue
+        gap = out[side] / out["toymt"] - 1
+        out[f"{side}_vs_toymt"] = gap
+        tol = out["inflight"].map(lambda n: target_for("sim" if side != "threads" else side, n))
+        out[f"{side}_ok"] = [None if pd.isna(g) else bool(abs(g) <= t) for g, t in zip(gap, tol)]
+    out.columns.name = None
+    return out.sort_values(["config", "variant", "pool", "inflight"], ignore_index=True)

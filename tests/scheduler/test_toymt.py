@@ -170,3 +170,93 @@ def test_build_script_bad_input_is_one_line():
     done = subprocess.run(["bash", str(ROOT / "benchmarks/peers/build_toymt.sh"), "a", "b"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+# -- labkit's side of the comparison ----------------------------------------------------
+def test_peak_modules_counts_overlaps_ends_first():
+    import pandas as pd
+
+    trace = pd.DataFrame({"task": ["module", "module", "module", "source", "event-done"],
+                          "module": ["a", "b", "c", "source", ""],
+                          "event": [0, 0, 0, -1, 0], "start": [0.0, 1.0, 2.0, 0.0, 0.0],
+                          "end": [2.0, 3.0, 4.0, 9.0, 9.0], "core": [-1] * 5})
+    # a and b overlap on [1, 2); c starts when a ends, so never three at once
+    assert toymt.peak_modules(trace) == 2
+    assert toymt.peak_modules(trace.iloc[3:]) == 0
+
+
+def test_folded_costs_adds_the_measured_costs(minbias_raw):
+    config = parse(minbias_raw, "minbias")
+    cal = {"sleep_overshoot_s": 1e-4, "sleep_overshoot_per_s": 0.01, "per_module_s": 1e-6,
+           "dispatch_s": 2e-5}
+    folded = toymt.folded_costs(config, 0.05, cal)
+    for a, b in zip(config.modules, folded.modules):
+        expected = np.asarray(a.times) * 0.05 * 1.01 + 1e-4 + 1e-6
+        np.testing.assert_allclose(b.times, expected)
+        assert (b.label, b.get, b.thread_type, b.wait) == (a.label, a.get, a.thread_type, a.wait)
+
+
+@pytest.mark.parametrize("inflight, expected", [(1, 4 / 0.12), (4, 4 / 0.03), (2, 4 / 0.06)])
+def test_run_labkit_rate_is_events_over_makespan(inflight, expected):
+    # 3 chained modules of 10 ms: one event takes 30 ms; sleeping, so N events overlap
+    config = parse(toymt.chain_config(3, 0.01), "chain")
+    out = toymt.run_labkit(config, backend="sim", inflight=inflight, events=4, scale=1.0)
+    assert out["rate"] == pytest.approx(expected)
+    assert out["thread_limit"] is False
+
+
+def test_run_labkit_agrees_with_the_study_runner(minbias_raw):
+    from labkit.scheduler.hep import study
+
+    config = parse(minbias_raw, "minbias")
+    out = toymt.run_labkit(config, backend="sim", inflight=4, events=12, scale=0.05,
+                           safety="unsafe")
+    ref = study.run_framework(config, cores=2, inflight=4, events=12, safety="unsafe",
+                              time_scale=0.05)
+    assert out["rate"] == pytest.approx(12 / float(ref.events["end"].max()))
+
+
+class _WithOverhead:
+    def __init__(self, cores=1, *, overhead=None, max_threads=None):
+        pass
+
+
+def test_overhead_adapter_says_zero_overhead_when_the_model_is_missing(monkeypatch):
+    import types
+
+    monkeypatch.setitem(sys.modules, "labkit.scheduler.overhead", None)  # import fails
+    options, said = toymt.overhead_options("sim")
+    assert options == {} and said.startswith("zero overhead")
+    fake = types.ModuleType("labkit.scheduler.overhead")
+    fake.from_calibration = lambda path: ("model", Path(path).name)
+    monkeypatch.setitem(sys.modules, "labkit.scheduler.overhead", fake)
+    monkeypatch.setattr(toymt, "_runtime_class", lambda backend: object)
+    options, said = toymt.overhead_options("sim")
+    assert options == {} and "zero overhead" in said and "takes none" in said
+    monkeypatch.setattr(toymt, "_runtime_class", lambda backend: _WithOverhead)
+    options, said = toymt.overhead_options("sim")
+    assert options == {"overhead": ("model", "toymt.json")} and "from_calibration" in said
+    assert toymt.thread_limit_keyword("sim") == "max_threads"
+
+
+def _raw_rows(rows):
+    import pandas as pd
+
+    return pd.DataFrame([("hipileup", "fully re-entrant", "N+4", n + 4, n, 2 * n, side, r, x)
+                         for n, side, r, x in rows], columns=toymt.RESULT_COLUMNS)
+
+
+def test_summarize_medians_gaps_and_targets():
+    raw = _raw_rows([(4, "toymt", 0, 10.0), (4, "toymt", 1, 12.0), (4, "toymt", 2, 11.0),
+                     (4, "sim", 0, 11.11), (4, "threads", 0, 11.5), (4, "threads", 1, 11.5),
+                     (64, "toymt", 0, 40.0), (64, "sim", 0, 41.0),
+                     (128, "toymt", 0, 80.0), (128, "sim", 0, 82.0)])
+    out = toymt.summarize(raw).set_index("inflight")
+    assert out.loc[4, "toymt"] == 11.0 and out.loc[4, "toymt_spread"] == pytest.approx(2 / 11)
+    assert out.loc[4, "sim_vs_toymt"] == pytest.approx(0.01)
+    assert out.loc[4, "sim_ok"] and not out.loc[4, "threads_ok"]  # 4.5% > 2%
+    assert not out.loc[64, "sim_ok"]  # 2.5% > 2% up to 64 in flight
+    assert out.loc[128, "sim_ok"]  # 2.5% <= 3% at 128
+    assert out.loc[128, "threads_ok"] is None  # not run there
+    with pytest.raises(InputError, match="missing columns"):
+        toymt.summarize(raw.drop(columns="rate"))

@@ -1,0 +1,180 @@
+"""labkit's framework beside the paper's own (toy-mt-framework, TBB back end), same run.
+
+Every side processes the same events (indices 0.., every eventTimes value x ``--scale``,
+sleeping modules) of the same configuration, and every number is the peer's definition:
+**events / wall time of the whole run** (makespan: start-up and drain included), which is
+what TBBDemo prints; labkit's is events / the end of its last event on its runtime clock.
+Sides: ``toymt`` (the C++), ``threads`` (labkit on real threads), ``sim`` (labkit
+simulated, with the overhead model if this build has it, see below) and ``sim+costs`` (the
+sim with the per-module costs measured in this run folded into every module's time: a
+stand-in that says how much of a gap those costs explain).
+
+Points: hipileup fully re-entrant at N = 1, 2, 4, ..., 128 in flight with
+nThreads = 2N + 16 ("enough": see README) and nThreads = N + 4; all thread-unsafe and
+one-event-at-a-time; minbias as configured (4 thread-unsafe modules, the output one at a
+time). Each peer and threads point is run ``--repeat`` times, alternating sides;
+medians are compared, the peer's spread is printed.
+
+    python benchmarks/bench_scheduler_toymt.py [--quick] [--repeat 2] [--scale 0.05]
+        [--threads-max-inflight 64] [--out CSV]
+
+Needs the built peer (benchmarks/peers/build_toymt.sh); without it: exit 2, one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "peers"))
+
+from labkit.lab import locate  # noqa: E402
+from labkit.lab.errors import InputError  # noqa: E402
+from labkit.scheduler import toymt  # noqa: E402
+from labkit.scheduler.hep.config import load  # noqa: E402
+
+HIPILEUP = "cms/reco_hipileup_5_2_0_sleeping_perfectIO.config"
+MINBIAS = "cms/reco_minbias_sleeping.config"
+FULL = [1, 2, 4, 8, 16, 32, 64, 128]
+
+
+def plan(quick: bool) -> list:
+    """(config, variant, safety, threads rule, in-flight values)."""
+    sweep = [1, 4, 16, 64] if quick else FULL
+    enough = ("2N+16", lambda n: 2 * n + 16)
+    tight = ("N+4", lambda n: n + 4)
+    points = [("hipileup", "fully re-entrant", "reentrant", enough, sweep),
+              ("hipileup", "fully re-entrant", "reentrant", tight, sweep)]
+    if not quick:
+        points += [("hipileup", "all thread-unsafe", "unsafe", enough, [1, 2, 4]),
+                   ("hipileup", "one event at a time", "one-at-a-time", enough, [1, 2, 4, 8]),
+                   ("minbias", "as configured", "as-config", enough, [1, 2, 4, 8, 16, 32])]
+    return points
+
+
+def events_for(inflight: int) -> int:
+    return max(8, 2 * inflight)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise InputError(message)
+
+
+def _count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _scale(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def parse_args(argv):
+    parser = Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 1, 4, 16, 64, re-entrant only")
+    parser.add_argument("--repeat", type=_count, default=2)
+    parser.add_argument("--scale", type=_scale, default=0.05)
+    parser.add_argument("--threads-max-inflight", type=_count, default=64,
+                        help="largest N run on labkit's threads backend (Python's cost per "
+                             "task makes larger N a measurement of CPython, not the model)")
+    parser.add_argument("--out", type=Path, default=toymt.RESULTS)
+    return parser.parse_args(argv)
+
+
+def calibrate_now(scale: float) -> dict:
+    """The per-task costs measured now (one round), beside the committed calibration:
+    the machine is shared and its load moves them."""
+    import calibrate_toymt
+
+    return toymt.check_calibration(calibrate_toymt.measure(1, scale))
+
+
+def main(argv=None) -> int:
+    try:
+        args = parse_args(argv)
+        if toymt.find_peer() is None:
+            raise InputError(toymt.BUILD_HINT)
+        configs = {"hipileup": locate(HIPILEUP), "minbias": locate(MINBIAS)}
+    except InputError as exc:
+        print(f"bench_scheduler_toymt: error: {exc}", file=sys.stderr)
+        return 2
+    import pandas as pd
+
+    parsed = {name: load(path) for name, path in configs.items()}
+    raws = {name: toymt.read_raw(path) for name, path in configs.items()}
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; peer {toymt.find_peer()}")
+    committed = toymt.load_calibration()
+    now = calibrate_now(args.scale)
+    run_calibration = args.out.with_name("calibration-this-run.json")
+    run_calibration.parent.mkdir(parents=True, exist_ok=True)
+    run_calibration.write_text(json.dumps(now, indent=2))
+    for label, c in (("committed", committed), ("this run", now)):
+        print(f"calibration ({label}): sleep overshoot {1e6 * c['sleep_overshoot_s']:.1f} us + "
+              f"{c['sleep_overshoot_per_s']:.4f} t, per module {1e6 * c['per_module_s']:.2f} us,"
+              f" dispatch {1e6 * c['dispatch_s']:.1f} us")
+    options = {}
+    for backend in ("sim", "threads"):
+        options[backend], said = toymt.overhead_options(backend, run_calibration)
+        limit = toymt.thread_limit_keyword(backend)
+        print(f"labkit {backend}: {said}; thread limit: "
+              f"{limit + '=' if limit else 'none in this build (nThreads not honoured)'}")
+    print("every rate: events / makespan (the whole run), events/s")
+
+    rows = []
+    points = [(cfg, variant, safety, rule, n) for cfg, variant, safety, rule, ns in
+              plan(args.quick) for n in ns]
+    for cfg, variant, safety, (rule, threads_of), n in points:  # deterministic sides once
+        key = (cfg, variant, rule, threads_of(n), n, events_for(n))
+        common = dict(inflight=n, events=events_for(n), safety=safety, threads=threads_of(n))
+        sim = toymt.run_labkit(parsed[cfg], backend="sim", scale=args.scale,
+                               options=options["sim"], **common)
+        costs = toymt.run_labkit(toymt.folded_costs(parsed[cfg], args.scale, now),
+                                 backend="sim", scale=1.0, **common)
+        load_now = os.getloadavg()[0]
+        rows += [(*key, "sim", 0, sim["rate"], load_now),
+                 (*key, "sim+costs", 0, costs["rate"], load_now)]
+    for repeat in range(args.repeat):  # alternate the real sides: the machine is shared
+        for cfg, variant, safety, (rule, threads_of), n in points:
+            key = (cfg, variant, rule, threads_of(n), n, events_for(n))
+            config = toymt.peer_config(raws[cfg], scale=args.scale, inflight=n,
+                                       events=events_for(n), threads=threads_of(n),
+                                       safety=safety)
+            rows.append((*key, "toymt", repeat, toymt.run_peer(config)["events_per_s"],
+                         os.getloadavg()[0]))
+            if n <= args.threads_max_inflight:
+                real = toymt.run_labkit(parsed[cfg], backend="threads", scale=args.scale,
+                                        inflight=n, events=events_for(n), safety=safety,
+                                        threads=threads_of(n), options=options["threads"])
+                rows.append((*key, "threads", repeat, real["rate"], os.getloadavg()[0]))
+            print(f"  repeat {repeat}: {cfg} {variant} N={n} {rule} done "
+                  f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    raw = pd.DataFrame(rows, columns=[*toymt.RESULT_COLUMNS, "load"])
+    raw.to_csv(args.out, index=False)
+    summary = toymt.summarize(raw)
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.float_format", "{:.4g}".format):
+        print(summary.drop(columns=["events"]).to_string(index=False))
+    print(f"raw rows: {args.out}; load average at the end {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
