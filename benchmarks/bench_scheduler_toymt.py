@@ -33,32 +33,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "peers"))
 
-from labkit.lab import locate  # noqa: E402
 from labkit.lab.errors import InputError  # noqa: E402
 from labkit.scheduler import toymt  # noqa: E402
-from labkit.scheduler.hep.config import load  # noqa: E402
 
-HIPILEUP = "cms/reco_hipileup_5_2_0_sleeping_perfectIO.config"
-MINBIAS = "cms/reco_minbias_sleeping.config"
 FULL = [1, 2, 4, 8, 16, 32, 64, 128]
 
 
 def plan(quick: bool) -> list:
-    """(config, variant, safety, threads rule, in-flight values)."""
+    """The comparison points (config, variant, pool, N events in flight)."""
     sweep = [1, 4, 16, 64] if quick else FULL
-    enough = ("2N+16", lambda n: 2 * n + 16)
-    tight = ("N+4", lambda n: n + 4)
-    points = [("hipileup", "fully re-entrant", "reentrant", enough, sweep),
-              ("hipileup", "fully re-entrant", "reentrant", tight, sweep)]
+    curves = [("hipileup", "fully re-entrant", "2N+16", sweep),
+              ("hipileup", "fully re-entrant", "N+4", sweep)]
     if not quick:
-        points += [("hipileup", "all thread-unsafe", "unsafe", enough, [1, 2, 4]),
-                   ("hipileup", "one event at a time", "one-at-a-time", enough, [1, 2, 4, 8]),
-                   ("minbias", "as configured", "as-config", enough, [1, 2, 4, 8, 16, 32])]
-    return points
-
-
-def events_for(inflight: int) -> int:
-    return max(8, 2 * inflight)
+        curves += [("hipileup", "all thread-unsafe", "2N+16", [1, 2, 4]),
+                   ("hipileup", "one event at a time", "2N+16", [1, 2, 4, 8]),
+                   ("minbias", "as configured", "2N+16", [1, 2, 4, 8, 16, 32])]
+    return [(c, v, p, n) for c, v, p, ns in curves for n in ns]
 
 
 class Parser(argparse.ArgumentParser):
@@ -111,14 +101,12 @@ def main(argv=None) -> int:
         args = parse_args(argv)
         if toymt.find_peer() is None:
             raise InputError(toymt.BUILD_HINT)
-        configs = {"hipileup": locate(HIPILEUP), "minbias": locate(MINBIAS)}
+        points = toymt.check_points(plan(args.quick))
     except InputError as exc:
         print(f"bench_scheduler_toymt: error: {exc}", file=sys.stderr)
         return 2
     import pandas as pd
 
-    parsed = {name: load(path) for name, path in configs.items()}
-    raws = {name: toymt.read_raw(path) for name, path in configs.items()}
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; peer {toymt.find_peer()}")
     committed = toymt.load_calibration()
@@ -138,38 +126,17 @@ def main(argv=None) -> int:
               f"{limit + '=' if limit else 'none in this build (nThreads not honoured)'}")
     print("every rate: events / makespan (the whole run), events/s")
 
-    rows = []
-    points = [(cfg, variant, safety, rule, n) for cfg, variant, safety, rule, ns in
-              plan(args.quick) for n in ns]
-    for cfg, variant, safety, (rule, threads_of), n in points:  # deterministic sides once
-        key = (cfg, variant, rule, threads_of(n), n, events_for(n))
-        common = dict(inflight=n, events=events_for(n), safety=safety, threads=threads_of(n))
-        sim = toymt.run_labkit(parsed[cfg], backend="sim", scale=args.scale,
-                               options=options["sim"], **common)
-        costs = toymt.run_labkit(toymt.folded_costs(parsed[cfg], args.scale, now),
-                                 backend="sim", scale=1.0, **common)
-        load_now = os.getloadavg()[0]
-        rows += [(*key, "sim", 0, sim["rate"], load_now),
-                 (*key, "sim+costs", 0, costs["rate"], load_now)]
-    for repeat in range(args.repeat):  # alternate the real sides: the machine is shared
-        for cfg, variant, safety, (rule, threads_of), n in points:
-            key = (cfg, variant, rule, threads_of(n), n, events_for(n))
-            config = toymt.peer_config(raws[cfg], scale=args.scale, inflight=n,
-                                       events=events_for(n), threads=threads_of(n),
-                                       safety=safety)
-            rows.append((*key, "toymt", repeat, toymt.run_peer(config)["events_per_s"],
-                         os.getloadavg()[0]))
-            if n <= args.threads_max_inflight:
-                real = toymt.run_labkit(parsed[cfg], backend="threads", scale=args.scale,
-                                        inflight=n, events=events_for(n), safety=safety,
-                                        threads=threads_of(n), options=options["threads"])
-                rows.append((*key, "threads", repeat, real["rate"], os.getloadavg()[0]))
-            print(f"  repeat {repeat}: {cfg} {variant} N={n} {rule} done "
-                  f"(load {os.getloadavg()[0]:.1f})", flush=True)
-    raw = pd.DataFrame(rows, columns=[*toymt.RESULT_COLUMNS, "load"])
+    def progress(rep, point):
+        print(f"  repeat {rep}: {' '.join(map(str, point))} done "
+              f"(load {os.getloadavg()[0]:.1f})", flush=True)
+
+    raw = toymt.compare(points, repeat=args.repeat, scale=args.scale, calibration=now,
+                        options=options, threads_max_inflight=args.threads_max_inflight,
+                        progress=progress)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     raw.to_csv(args.out, index=False)
     summary = toymt.summarize(raw)
-    with pd.option_context("display.width", 200, "display.max_columns", 20,
+    with pd.option_context("display.width", 250, "display.max_columns", 20,
                            "display.float_format", "{:.4g}".format):
         print(summary.drop(columns=["events"]).to_string(index=False))
     print(f"raw rows: {args.out}; load average at the end {os.getloadavg()[0]:.1f}")

@@ -378,6 +378,14 @@ def enough_threads(config, *, inflight: int, events: int, scale: float,
 RESULTS = DEFAULT_BUILD.parent / "bench_toymt.csv"  # written by bench_scheduler_toymt.py
 RESULT_COLUMNS = ["config", "variant", "pool", "nthreads", "inflight", "events", "side",
                   "repeat", "rate"]
+CONFIG_FILES = {"hipileup": "cms/reco_hipileup_5_2_0_sleeping_perfectIO.config",
+                "minbias": "cms/reco_minbias_sleeping.config"}
+VARIANTS = {"fully re-entrant": "reentrant", "all thread-unsafe": "unsafe",
+            "one event at a time": "one-at-a-time", "as configured": "as-config"}
+# the peer's options.nThreads for N events in flight: "2N+16" is the setting the peer's
+# README measured with (more threads is slower on 2 cores: TBB's idle workers spin),
+# "N+4" a pool that sleeping modules exhaust
+POOLS = {"2N+16": lambda n: 2 * n + 16, "N+4": lambda n: n + 4}
 POINT = ["config", "variant", "pool", "nthreads", "inflight", "events"]
 SIDES = ("toymt", "threads", "sim", "sim+costs")
 
@@ -415,3 +423,90 @@ def summarize(raw):
         out[f"{side}_ok"] = [None if pd.isna(g) else bool(abs(g) <= t) for g, t in zip(gap, tol)]
     out.columns.name = None
     return out.sort_values(["config", "variant", "pool", "inflight"], ignore_index=True)
+
+
+def events_for(inflight: int) -> int:
+    """Events per comparison point: two turnovers, at least 8 (short runs: a shared machine)."""
+    return max(8, 2 * _positive_int("events in flight", inflight))
+
+
+def check_points(points) -> list:
+    """Refuse a comparison point ``(config, variant, pool, inflight)`` with a name this
+    module does not know, before anything runs."""
+    points = list(points)
+    for point in points:
+        if not (isinstance(point, tuple) and len(point) == 4):
+            raise InputError(f"comparison point {point!r}: expected (config, variant, pool, N)")
+        config, variant, pool, inflight = point
+        for name, value, known in (("config", config, CONFIG_FILES), ("variant", variant, VARIANTS),
+                                   ("pool", pool, POOLS)):
+            if value not in known:
+                raise InputError(f"comparison point: unknown {name} {value!r} "
+                                 f"(known: {', '.join(known)})")
+        _positive_int("events in flight", inflight)
+    return points
+
+
+def compare(points, *, repeat: int = 1, scale: float = 0.05, calibration: dict | None = None,
+            options: dict | None = None, threads_max_inflight: int = 64, progress=None):
+    """Run every point ``(config, variant, pool, N)`` on the peer and labkit's threads
+    backend ``repeat`` times (alternating, as the machine is shared) and once on the
+    deterministic sim sides; tidy rows ``RESULT_COLUMNS`` + ``load`` (the 1-minute load
+    average when the row was measured). ``options``: runtime options per backend (see
+    :func:`overhead_options`); ``calibration``: the costs for the ``sim+costs`` side."""
+    import pandas as pd
+
+    from labkit.lab import locate
+    from labkit.scheduler.hep.config import load
+
+    points = check_points(points)
+    _positive_int("repeat", repeat)
+    calibration = check_calibration(calibration or load_calibration())
+    options = options or {}
+    if find_peer() is None:
+        raise InputError(BUILD_HINT)
+    names = {p[0] for p in points}
+    parsed = {name: load(locate(CONFIG_FILES[name])) for name in names}
+    raws = {name: read_raw(locate(CONFIG_FILES[name])) for name in names}
+    rows = []
+
+    def keep(point, side, rep, rate):
+        config, variant, pool, n = point
+        rows.append((config, variant, pool, POOLS[pool](n), n, events_for(n), side, rep, rate,
+                     os.getloadavg()[0]))
+
+    for point in points:
+        config, variant, pool, n = point
+        common = dict(inflight=n, events=events_for(n), safety=VARIANTS[variant],
+                      threads=POOLS[pool](n))
+        keep(point, "sim", 0, run_labkit(parsed[config], backend="sim", scale=scale,
+                                         options=options.get("sim"), **common)["rate"])
+        keep(point, "sim+costs", 0, run_labkit(folded_costs(parsed[config], scale, calibration),
+                                               backend="sim", scale=1.0, **common)["rate"])
+    for rep in range(repeat):
+        for point in points:
+            config, variant, pool, n = point
+            peer = peer_config(raws[config], scale=scale, inflight=n, events=events_for(n),
+                               threads=POOLS[pool](n), safety=VARIANTS[variant])
+            keep(point, "toymt", rep, run_peer(peer)["events_per_s"])
+            if n <= threads_max_inflight:
+                keep(point, "threads", rep, run_labkit(
+                    parsed[config], backend="threads", scale=scale, inflight=n,
+                    events=events_for(n), safety=VARIANTS[variant], threads=POOLS[pool](n),
+                    options=options.get("threads"))["rate"])
+            if progress:
+                progress(rep, point)
+    return pd.DataFrame(rows, columns=[*RESULT_COLUMNS, "load"])
+
+
+def worst_gap(summary, side: str, *, max_inflight: int, config: str = "hipileup",
+              variant: str = "fully re-entrant", pool: str = "2N+16") -> float:
+    """The largest |labkit side / peer - 1| over one curve's points up to ``max_inflight``
+    (NaN when the side was not run there)."""
+    column = f"{side}_vs_toymt"
+    if column not in summary:
+        return float("nan")
+    rows = summary[(summary["config"] == config) & (summary["variant"] == variant)
+                   & (summary["pool"] == pool) & (summary["inflight"] <= max_inflight)]
+    gaps = rows[column].abs().dropna()
+    return float(gaps.max()) if len(gaps) else float("nan")

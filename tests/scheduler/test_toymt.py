@@ -260,3 +260,32 @@ def test_summarize_medians_gaps_and_targets():
     assert out.loc[128, "threads_ok"] is None  # not run there
     with pytest.raises(InputError, match="missing columns"):
         toymt.summarize(raw.drop(columns="rate"))
+
+
+@pytest.mark.parametrize("point, match", [
+    (("hipileup", "fully re-entrant", "3N", 4), "unknown pool"),
+    (("zerobias", "fully re-entrant", "N+4", 4), "unknown config"),
+    (("hipileup", "sometimes", "N+4", 4), "unknown variant"),
+    (("hipileup", "fully re-entrant", "N+4", 0), "in flight"),
+    (("hipileup", "N+4", 4), "expected"),
+])
+def test_compare_refuses_bad_points_before_running(point, match):
+    with pytest.raises(InputError, match=match):
+        toymt.compare([point])
+
+
+def test_worst_gap_takes_one_curve_up_to_a_limit():
+    raw = _raw_rows([(n, side, 0, x) for n, side, x in
+                     [(1, "toymt", 1.0), (1, "sim", 1.01), (64, "toymt", 10.0), (64, "sim", 9.7),
+                      (128, "toymt", 20.0), (128, "sim", 21.0)]]).assign(pool="2N+16")
+    summary = toymt.summarize(raw)
+    assert toymt.worst_gap(summary, "sim", max_inflight=64) == pytest.approx(0.03)
+    assert toymt.worst_gap(summary, "sim", max_inflight=128) == pytest.approx(0.05)
+    assert np.isnan(toymt.worst_gap(summary, "threads", max_inflight=64))
+
+
+def test_bench_bad_input_is_one_line():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks/bench_scheduler_toymt.py"),
+                           "--repeat", "0"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "--repeat" in done.stderr
