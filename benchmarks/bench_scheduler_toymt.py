@@ -36,21 +36,6 @@ sys.path.insert(0, str(HERE / "peers"))
 from labkit.lab.errors import InputError  # noqa: E402
 from labkit.scheduler import toymt  # noqa: E402
 
-FULL = [1, 2, 4, 8, 16, 32, 64, 128]
-
-
-def plan(quick: bool) -> list:
-    """The comparison points (config, variant, pool, N events in flight)."""
-    sweep = [1, 4, 16, 64] if quick else FULL
-    curves = [("hipileup", "fully re-entrant", "2N+16", sweep),
-              ("hipileup", "fully re-entrant", "N+4", sweep)]
-    if not quick:
-        curves += [("hipileup", "all thread-unsafe", "2N+16", [1, 2, 4]),
-                   ("hipileup", "one event at a time", "2N+16", [1, 2, 4, 8]),
-                   ("minbias", "as configured", "2N+16", [1, 2, 4, 8, 16, 32])]
-    return [(c, v, p, n) for c, v, p, ns in curves for n in ns]
-
-
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         raise InputError(message)
@@ -101,7 +86,7 @@ def main(argv=None) -> int:
         args = parse_args(argv)
         if toymt.find_peer() is None:
             raise InputError(toymt.BUILD_HINT)
-        points = toymt.check_points(plan(args.quick))
+        points = toymt.check_points(toymt.plan(args.quick))
     except InputError as exc:
         print(f"bench_scheduler_toymt: error: {exc}", file=sys.stderr)
         return 2

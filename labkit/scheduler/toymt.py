@@ -376,8 +376,8 @@ def enough_threads(config, *, inflight: int, events: int, scale: float,
 
 # -- the comparison's results -----------------------------------------------------------
 RESULTS = DEFAULT_BUILD.parent / "bench_toymt.csv"  # written by bench_scheduler_toymt.py
-RESULT_COLUMNS = ["config", "variant", "pool", "nthreads", "inflight", "events", "side",
-                  "repeat", "rate"]
+RESULT_COLUMNS = ["config", "variant", "pool", "nthreads", "inflight", "events", "scale",
+                  "side", "repeat", "rate"]
 CONFIG_FILES = {"hipileup": "cms/reco_hipileup_5_2_0_sleeping_perfectIO.config",
                 "minbias": "cms/reco_minbias_sleeping.config"}
 VARIANTS = {"fully re-entrant": "reentrant", "all thread-unsafe": "unsafe",
@@ -423,6 +423,23 @@ def summarize(raw):
         out[f"{side}_ok"] = [None if pd.isna(g) else bool(abs(g) <= t) for g, t in zip(gap, tol)]
     out.columns.name = None
     return out.sort_values(["config", "variant", "pool", "inflight"], ignore_index=True)
+
+
+SWEEP = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+def plan(quick: bool = False) -> list:
+    """The comparison points ``(config, variant, pool, N)``: hipileup fully re-entrant at
+    N = 1, 2, 4, ..., 128 with both pools; all thread-unsafe; one event at a time; minbias
+    as configured. ``quick``: N = 1, 4, 16, 64, fully re-entrant only."""
+    sweep = (1, 4, 16, 64) if quick else SWEEP
+    curves = [("hipileup", "fully re-entrant", "2N+16", sweep),
+              ("hipileup", "fully re-entrant", "N+4", sweep)]
+    if not quick:
+        curves += [("hipileup", "all thread-unsafe", "2N+16", (1, 2, 4)),
+                   ("hipileup", "one event at a time", "2N+16", (1, 2, 4, 8)),
+                   ("minbias", "as configured", "2N+16", (1, 2, 4, 8, 16, 32))]
+    return [(c, v, p, n) for c, v, p, ns in curves for n in ns]
 
 
 def events_for(inflight: int) -> int:
@@ -472,8 +489,8 @@ def compare(points, *, repeat: int = 1, scale: float = 0.05, calibration: dict |
 
     def keep(point, side, rep, rate):
         config, variant, pool, n = point
-        rows.append((config, variant, pool, POOLS[pool](n), n, events_for(n), side, rep, rate,
-                     os.getloadavg()[0]))
+        rows.append((config, variant, pool, POOLS[pool](n), n, events_for(n), scale, side, rep,
+                     rate, os.getloadavg()[0]))
 
     for point in points:
         config, variant, pool, n = point
@@ -510,3 +527,63 @@ def worst_gap(summary, side: str, *, max_inflight: int, config: str = "hipileup"
                    & (summary["pool"] == pool) & (summary["inflight"] <= max_inflight)]
     gaps = rows[column].abs().dropna()
     return float(gaps.max()) if len(gaps) else float("nan")
+
+
+def load_results(path=None):
+    """The bench's saved rows (default :data:`RESULTS`), refused when not its schema."""
+    import pandas as pd
+
+    path = Path(path or RESULTS)
+    if not path.is_file():
+        raise InputError(f"no saved comparison at {str(path)!r} (run "
+                         f"benchmarks/bench_scheduler_toymt.py)")
+    raw = pd.read_csv(path)
+    missing = set(RESULT_COLUMNS) - set(raw.columns)
+    if missing:
+        raise InputError(f"{path.name}: missing columns {sorted(missing)} (saved by an older "
+                         f"bench: run benchmarks/bench_scheduler_toymt.py again)")
+    return raw
+
+
+def refresh_sim(raw, options: dict | None = None):
+    """``raw`` with its ``sim`` rows simulated again by this build (with ``options``, e.g.
+    the overhead model from :func:`overhead_options`): the peer's rows need the peer, the
+    simulation does not, so saved results follow labkit's model as it changes."""
+    import pandas as pd
+
+    from labkit.lab import locate
+    from labkit.scheduler.hep.config import load
+
+    points = raw[raw["side"] != "sim"].drop_duplicates(POINT + ["scale"])
+    parsed = {name: load(locate(CONFIG_FILES[name])) for name in points["config"].unique()}
+    rows = []
+    for p in points.itertuples(index=False):
+        rate = run_labkit(parsed[p.config], backend="sim", inflight=int(p.inflight),
+                          events=int(p.events), scale=float(p.scale),
+                          safety=VARIANTS[p.variant], threads=int(p.nthreads),
+                          options=options)["rate"]
+        rows.append({**{k: getattr(p, k) for k in POINT + ["scale"]}, "side": "sim",
+                     "repeat": 0, "rate": rate})
+    return pd.concat([raw[raw["side"] != "sim"], pd.DataFrame(rows)], ignore_index=True)
+
+
+def curves(summary):
+    """The summary as long rows for charts: ``curve, inflight, side, rate`` (curve = config,
+    variant and the peer's pool)."""
+    sides = [s for s in SIDES if s in summary]
+    long = summary.melt(id_vars=POINT, value_vars=sides, var_name="side", value_name="rate")
+    long["curve"] = long["config"] + ", " + long["variant"] + ", nThreads " + long["pool"]
+    return long.dropna(subset=["rate"])
+
+
+def chart(summary):
+    """Events per makespan over events in flight, one panel per curve, one line per side."""
+    import altair as alt
+
+    return alt.Chart(curves(summary)).mark_line(point=True).encode(
+        x=alt.X("inflight:Q", title="events in flight", scale=alt.Scale(type="log", base=2)),
+        y=alt.Y("rate:Q", title="events / makespan (1/s)"),
+        color=alt.Color("side:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["curve", "side", "inflight", alt.Tooltip("rate:Q", format=".3f")],
+    ).properties(width=260, height=200).facet(facet=alt.Facet("curve:N", title=None),
+                                               columns=2).resolve_scale(y="independent")

@@ -242,7 +242,8 @@ def test_overhead_adapter_says_zero_overhead_when_the_model_is_missing(monkeypat
 def _raw_rows(rows):
     import pandas as pd
 
-    return pd.DataFrame([("hipileup", "fully re-entrant", "N+4", n + 4, n, 2 * n, side, r, x)
+    return pd.DataFrame([("hipileup", "fully re-entrant", "N+4", n + 4, n, 2 * n, 0.05, side, r,
+                          x)
                          for n, side, r, x in rows], columns=toymt.RESULT_COLUMNS)
 
 
@@ -289,3 +290,26 @@ def test_bench_bad_input_is_one_line():
                            "--repeat", "0"], capture_output=True, text=True)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "--repeat" in done.stderr
+
+
+def test_refresh_sim_resimulates_only_the_sim_rows(tmp_path):
+    raw = _raw_rows([(2, "toymt", 0, 1.0), (2, "threads", 0, 1.1), (2, "sim", 0, -1.0)])
+    path = tmp_path / "saved.csv"
+    raw.to_csv(path, index=False)
+    fresh = toymt.refresh_sim(toymt.load_results(path))
+    assert sorted(fresh["side"]) == ["sim", "threads", "toymt"]
+    sim = fresh[fresh["side"] == "sim"]["rate"].item()
+    config = parse(toymt.read_raw(find_data(toymt.CONFIG_FILES["hipileup"])), "hipileup")
+    again = toymt.run_labkit(config, backend="sim", inflight=2, events=4, scale=0.05)["rate"]
+    assert sim == pytest.approx(again) and sim > 0
+    raw.drop(columns="scale").to_csv(path, index=False)
+    with pytest.raises(InputError, match="older bench"):
+        toymt.load_results(path)
+
+
+def test_plan_covers_the_issue_points():
+    points = toymt.check_points(toymt.plan())
+    reentrant = [n for c, v, p, n in points if v == "fully re-entrant" and p == "N+4"]
+    assert reentrant == [1, 2, 4, 8, 16, 32, 64, 128]
+    assert {v for _, v, _, _ in points} == set(toymt.VARIANTS)
+    assert set(toymt.plan(quick=True)) <= set(points)
