@@ -69,7 +69,8 @@ def parse_args(argv):
     parser.add_argument("--threads-max-inflight", type=_count, default=64,
                         help="largest N run on labkit's threads backend (Python's cost per "
                              "task makes larger N a measurement of CPython, not the model)")
-    parser.add_argument("--out", type=Path, default=toymt.RESULTS)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="CSV of the rows (default: beside the peer's build)")
     return parser.parse_args(argv)
 
 
@@ -84,6 +85,7 @@ def calibrate_now(scale: float) -> dict:
 def main(argv=None) -> int:
     try:
         args = parse_args(argv)
+        args.out = args.out or toymt.results_path()
         if toymt.find_peer() is None:
             raise InputError(toymt.BUILD_HINT)
         points = toymt.check_points(toymt.plan(args.quick))

@@ -63,23 +63,28 @@ def _positive_number(name: str, value) -> float:
 
 
 # -- finding the peer -------------------------------------------------------------------
-def find_peer(which: str = "tbb") -> Path | None:
-    """The built peer binary (``tbb``: TBBDemo, ``single``: SingleThreadedDemo), or None.
+def build_folder() -> Path:
+    """Where the peer is built: ``$LABKIT_TOYMT`` (a build folder, or the TBBDemo binary in
+    it) when set, else :data:`DEFAULT_BUILD` (where ``build_toymt.sh`` builds by default)."""
+    given = os.environ.get(BUILD_ENV)
+    if not given:
+        return DEFAULT_BUILD
+    given = Path(given)
+    return given.parents[1] if given.is_file() else given
 
-    Looks at ``$LABKIT_TOYMT`` (a build folder or the binary itself), then at the folder
-    ``build_toymt.sh`` builds into by default."""
+
+def results_path() -> Path:
+    """Where the bench saves its rows: beside the peer's build, outside the repository."""
+    return build_folder().parent / "bench_toymt.csv"
+
+
+def find_peer(which: str = "tbb") -> Path | None:
+    """The built peer binary (``tbb``: TBBDemo, ``single``: SingleThreadedDemo) in
+    :func:`build_folder`, or None."""
     if which not in BINARIES:
         raise InputError(f"unknown peer binary {which!r}: choose {' or '.join(BINARIES)}")
-    places = []
-    if os.environ.get(BUILD_ENV):
-        given = Path(os.environ[BUILD_ENV])
-        places += [given] if given.is_file() else [given / BINARIES[which]]
-    places.append(DEFAULT_BUILD / BINARIES[which])
-    for place in places:
-        if place.is_file() and os.access(place, os.X_OK) and place.name == Path(
-                BINARIES[which]).name:
-            return place
-    return None
+    place = build_folder() / BINARIES[which]
+    return place if place.is_file() and os.access(place, os.X_OK) else None
 
 
 # -- configurations ---------------------------------------------------------------------
@@ -375,7 +380,6 @@ def enough_threads(config, *, inflight: int, events: int, scale: float,
 
 
 # -- the comparison's results -----------------------------------------------------------
-RESULTS = DEFAULT_BUILD.parent / "bench_toymt.csv"  # written by bench_scheduler_toymt.py
 RESULT_COLUMNS = ["config", "variant", "pool", "nthreads", "inflight", "events", "scale",
                   "side", "repeat", "rate"]
 CONFIG_FILES = {"hipileup": "cms/reco_hipileup_5_2_0_sleeping_perfectIO.config",
@@ -530,10 +534,10 @@ def worst_gap(summary, side: str, *, max_inflight: int, config: str = "hipileup"
 
 
 def load_results(path=None):
-    """The bench's saved rows (default :data:`RESULTS`), refused when not its schema."""
+    """The bench's saved rows (default :func:`results_path`), refused when not its schema."""
     import pandas as pd
 
-    path = Path(path or RESULTS)
+    path = Path(path or results_path())
     if not path.is_file():
         raise InputError(f"no saved comparison at {str(path)!r} (run "
                          f"benchmarks/bench_scheduler_toymt.py)")

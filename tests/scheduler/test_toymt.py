@@ -118,14 +118,16 @@ def test_bad_calibration_is_refused(tmp_path, change, match):
 
 
 def test_find_peer_honours_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setattr(toymt, "DEFAULT_BUILD", tmp_path / "nothing")
     monkeypatch.setenv(toymt.BUILD_ENV, str(tmp_path))
-    assert toymt.find_peer() is None
+    assert toymt.find_peer() is None  # the environment wins over the default build folder
     binary = tmp_path / toymt.BINARIES["tbb"]
     binary.parent.mkdir(parents=True)
     binary.write_text("#!/bin/sh\n")
     binary.chmod(0o755)
     assert toymt.find_peer() == binary
+    assert toymt.results_path() == tmp_path.parent / "bench_toymt.csv"
+    monkeypatch.setenv(toymt.BUILD_ENV, str(binary))  # the binary itself names its folder
+    assert toymt.find_peer() == binary and toymt.build_folder() == tmp_path
     with pytest.raises(InputError, match="unknown peer binary"):
         toymt.find_peer("dispatch")
     monkeypatch.setenv(toymt.BUILD_ENV, str(tmp_path / "nothing"))
