@@ -16,7 +16,11 @@ is measured, each the median of ``--repeat`` alternated runs:
 - ``per_module_s``: the framework's own work per module: a chain of zero-time busy-wait
   modules on one thread, wall time per module;
 - ``dispatch_s``: the wake-up latency of a task spawned for another, idle TBB worker
-  (``tbb_wakeup.cpp``: spawn to start, the worker asleep).
+  (``tbb_wakeup.cpp``: spawn to start, the worker asleep; the mean of 300, as a throughput
+  pays the tail too);
+- recorded beside them, not a model parameter: ``idle_workers_extra_s``, what a sleeping
+  module costs more in a chain on 4 threads than on 1 (TBB's idle workers spin: on a
+  shared, loaded machine they take the CPU the waking module needs).
 
 Bad input (a missing peer or compiler, a bad argument): exit 2, one line on stderr.
 """
@@ -100,16 +104,22 @@ def chain_wall_per_module(seconds: float, wait: str, modules: int, events: int,
     return (result["real_s"] / events - end_filter_s) / modules
 
 
+def _idle_worker_cost(seconds: float = 250e-6, modules: int = 400) -> float:
+    one = toymt.run_peer(toymt.chain_config(modules, seconds, threads=1))["real_s"]
+    four = toymt.run_peer(toymt.chain_config(modules, seconds, threads=4))["real_s"]
+    return (four - one) / modules
+
+
 def bare_usleep(exe: Path, seconds: float, repeat: int) -> float:
     line = subprocess.run([str(exe), str(repeat), str(int(seconds * 1e6))],
                           capture_output=True, text=True, check=True).stdout.split()
-    return float(line[1]) * 1e-6  # median
+    return float(line[4]) * 1e-6  # the mean: a throughput pays the tail too
 
 
 def wakeup(exe: Path) -> float:
     line = subprocess.run([str(exe), "300", "2000"], capture_output=True, text=True,
                           check=True).stdout.split()
-    return float(line[0]) * 1e-6
+    return float(line[3]) * 1e-6  # the mean: a throughput pays the tail too
 
 
 def measure(repeat: int, scale: float) -> dict:
@@ -119,12 +129,13 @@ def measure(repeat: int, scale: float) -> dict:
     usleep_exe = compile_helper("usleep_overshoot.c", "gcc")
     wakeup_exe = compile_helper("tbb_wakeup.cpp", "g++", ["-std=c++17", "-ltbb"])
     times = requested_times(scale)
-    per_module, dispatch = [], []
+    per_module, dispatch, idle_workers = [], [], []
     chains = {t: [] for t in times}
     bare = {t: [] for t in times}
     for _ in range(repeat):  # alternate the measurements: the machine is shared
         per_module.append(chain_wall_per_module(0.0, "busy", 2000, 5))
         dispatch.append(wakeup(wakeup_exe))
+        idle_workers.append(_idle_worker_cost())
         for t in times:
             modules = max(5, min(2000, int(CHAIN_SECONDS / (t + 150e-6))))
             chains[t].append(chain_wall_per_module(t, "sleep", modules, 1, per_module[-1]))
@@ -149,6 +160,8 @@ def measure(repeat: int, scale: float) -> dict:
             "bare_usleep_overshoot_s": bare_overshoot,
             "per_module_runs_s": per_module,
             "dispatch_runs_s": dispatch,
+            "idle_workers_extra_s": statistics.median(idle_workers),
+            "idle_workers_runs_s": idle_workers,
             "how": {
                 "sleep_overshoot": "toy-mt TBBDemo, chain of sleeping modules on 1 thread: "
                                    "wall/module - t - per_module_s, least-squares line over "
@@ -157,7 +170,11 @@ def measure(repeat: int, scale: float) -> dict:
                               "(+ a zero-time end filter) on 1 thread, 5 events: "
                               "wall / (events x 2000)",
                 "dispatch": "tbb_wakeup.cpp: spawn-to-start of a task on an idle (asleep) "
-                            "second TBB worker, median of 300",
+                            "second TBB worker, mean of 300 (median of the rounds)",
+                "idle_workers_extra": "recorded, not a model parameter: a chain of 250 us "
+                                      "sleeping modules on 4 threads minus on 1 thread, wall "
+                                      "per module (what idle, spinning TBB workers cost a "
+                                      "sleeping module on this shared machine)",
             },
         },
     }

@@ -2,7 +2,7 @@
 // thread that was idle (asleep), as toy-mt-framework's TBB back end pays it when a module's
 // dependents become ready. Built and run by calibrate_toymt.py.
 //
-//   tbb_wakeup REPEAT GAP_US  ->  "<median_us> <p10_us> <p90_us>"
+//   tbb_wakeup REPEAT GAP_US  ->  "<median_us> <p10_us> <p90_us> <mean_us>"
 //
 // The main thread spawns one task into a 2-thread arena and then sleeps in usleep (so only
 // the worker can take it); between spawns it waits GAP_US so the worker has gone to sleep.
@@ -44,8 +44,10 @@ int main(int argc, char** argv) {
     }
     group.wait();
   });
+  double sum = 0;
+  for (double x : latency) sum += x;
   std::sort(latency.begin(), latency.end());
-  std::printf("%.3f %.3f %.3f\n", latency[repeat / 2], latency[repeat / 10],
-              latency[(9 * repeat) / 10]);
+  std::printf("%.3f %.3f %.3f %.3f\n", latency[repeat / 2], latency[repeat / 10],
+              latency[(9 * repeat) / 10], sum / repeat);
   return 0;
 }

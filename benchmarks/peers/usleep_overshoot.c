@@ -2,7 +2,7 @@
  * modules make (usleep(seconds * 1e6)). Built and run by calibrate_toymt.py.
  *
  *   usleep_overshoot REPEAT T1_US [T2_US ...]
- *     -> one line per requested time: "<requested_us> <median_us> <p10_us> <p90_us>"
+ *     -> one line per requested time: "<requested_us> <median_us> <p10_us> <p90_us> <mean_us>"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +37,16 @@ int main(int argc, char **argv) {
       fprintf(stderr, "usleep_overshoot: times must be >= 0 us\n");
       return 2;
     }
+    double sum = 0;
     for (int r = 0; r < repeat; ++r) {
       double start = now_us();
       usleep((useconds_t)requested);
       took[r] = now_us() - start;
+      sum += took[r];
     }
     qsort(took, repeat, sizeof(double), by_value);
-    printf("%ld %.3f %.3f %.3f\n", requested, took[repeat / 2], took[repeat / 10],
-           took[(9 * repeat) / 10]);
+    printf("%ld %.3f %.3f %.3f %.3f\n", requested, took[repeat / 2], took[repeat / 10],
+           took[(9 * repeat) / 10], sum / repeat);
   }
   free(took);
   return 0;
