@@ -591,3 +591,20 @@ def chart(summary):
         tooltip=["curve", "side", "inflight", alt.Tooltip("rate:Q", format=".3f")],
     ).properties(width=260, height=200).facet(facet=alt.Facet("curve:N", title=None),
                                                columns=2).resolve_scale(y="independent")
+
+
+def gap_vs_load(raw):
+    """One row per peer run: the machine's load average when it ran and the sim's gap to
+    that run (sim / toy-mt - 1), so the load's share of the gap can be seen; plus the rank
+    correlation of the two over all runs (``attrs["spearman"]``)."""
+    from scipy.stats import spearmanr
+
+    if "load" not in raw:
+        raise InputError("bench results: no 'load' column (saved by an older bench)")
+    sim = raw[raw["side"] == "sim"].set_index(POINT)["rate"]
+    runs = raw[raw["side"] == "toymt"].join(sim.rename("sim"), on=POINT)
+    runs = runs.assign(gap=runs["sim"] / runs["rate"] - 1)[POINT + ["repeat", "load", "gap"]]
+    runs = runs.dropna(subset=["gap"]).reset_index(drop=True)
+    rho = spearmanr(runs["load"], runs["gap"]).statistic if len(runs) > 2 else float("nan")
+    runs.attrs["spearman"] = float(rho)
+    return runs

@@ -315,3 +315,15 @@ def test_plan_covers_the_issue_points():
     assert reentrant == [1, 2, 4, 8, 16, 32, 64, 128]
     assert {v for _, v, _, _ in points} == set(toymt.VARIANTS)
     assert set(toymt.plan(quick=True)) <= set(points)
+
+
+def test_gap_vs_load_pairs_each_peer_run_with_the_sim():
+    raw = _raw_rows([(4, "sim", 0, 12.0), (4, "toymt", 0, 12.0), (4, "toymt", 1, 10.0),
+                     (4, "toymt", 2, 8.0), (4, "threads", 0, 11.0)])
+    raw["load"] = [1.0, 2.0, 10.0, 30.0, 5.0]
+    out = toymt.gap_vs_load(raw).sort_values("load")
+    np.testing.assert_allclose(out["gap"], [0.0, 0.2, 0.5])
+    assert list(out["load"]) == [2.0, 10.0, 30.0]
+    assert out.attrs["spearman"] == pytest.approx(1.0)
+    with pytest.raises(InputError, match="load"):
+        toymt.gap_vs_load(raw.drop(columns="load"))
