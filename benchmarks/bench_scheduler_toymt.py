@@ -16,7 +16,7 @@ time). Each peer and threads point is run ``--repeat`` times, alternating sides;
 medians are compared, the peer's spread is printed.
 
     python benchmarks/bench_scheduler_toymt.py [--quick] [--repeat 2] [--scale 0.05]
-        [--threads-max-inflight 64] [--out CSV]
+        [--threads-max-inflight 64] [--realtime] [--out CSV]
 
 Needs the built peer (benchmarks/peers/build_toymt.sh); without it: exit 2, one line.
 """
@@ -69,16 +69,21 @@ def parse_args(argv):
     parser.add_argument("--threads-max-inflight", type=_count, default=64,
                         help="largest N run on labkit's threads backend (Python's cost per "
                              "task makes larger N a measurement of CPython, not the model)")
+    parser.add_argument("--realtime", action="store_true",
+                        help="run the peer (and the in-run calibration) under SCHED_FIFO "
+                             "(chrt -f 10): its wake-ups no longer wait for the shared machine's "
+                             "CPUs; short runs only (idle TBB workers spin at that priority)")
     parser.add_argument("--out", type=Path, default=None,
                         help="CSV of the rows (default: beside the peer's build)")
     return parser.parse_args(argv)
 
 
-def calibrate_now(scale: float) -> dict:
+def calibrate_now(scale: float, realtime: bool) -> dict:
     """The per-task costs measured now (one round), beside the committed calibration:
     the machine is shared and its load moves them."""
     import calibrate_toymt
 
+    calibrate_toymt.REALTIME = realtime
     return toymt.check_calibration(calibrate_toymt.measure(1, scale))
 
 
@@ -97,7 +102,7 @@ def main(argv=None) -> int:
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; peer {toymt.find_peer()}")
     committed = toymt.load_calibration()
-    now = calibrate_now(args.scale)
+    now = calibrate_now(args.scale, args.realtime)
     run_calibration = args.out.with_name("calibration-this-run.json")
     run_calibration.parent.mkdir(parents=True, exist_ok=True)
     run_calibration.write_text(json.dumps(now, indent=2))
@@ -111,7 +116,9 @@ def main(argv=None) -> int:
         limit = toymt.thread_limit_keyword(backend)
         print(f"labkit {backend}: {said}; thread limit: "
               f"{limit + '=' if limit else 'none in this build (nThreads not honoured)'}")
-    print("every rate: events / makespan (the whole run), events/s")
+    print("every rate: events / makespan (the whole run), events/s"
+          + ("; the peer under SCHED_FIFO (--realtime), labkit's threads backend not" if
+             args.realtime else ""))
 
     def progress(rep, point):
         print(f"  repeat {rep}: {' '.join(map(str, point))} done "
@@ -119,7 +126,7 @@ def main(argv=None) -> int:
 
     raw = toymt.compare(points, repeat=args.repeat, scale=args.scale, calibration=now,
                         options=options, threads_max_inflight=args.threads_max_inflight,
-                        progress=progress)
+                        progress=progress, realtime=args.realtime)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     raw.to_csv(args.out, index=False)
     summary = toymt.summarize(raw)

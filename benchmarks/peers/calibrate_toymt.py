@@ -1,7 +1,7 @@
 """Measure the real framework's per-task costs on this machine and write them to
 ``labkit/scheduler/calibration/toymt.json`` (the overhead model's parameters).
 
-    python benchmarks/peers/calibrate_toymt.py [--repeat 3] [--out PATH] [--dry-run]
+    python benchmarks/peers/calibrate_toymt.py [--repeat 3] [--realtime] [--out PATH] [--dry-run]
 
 Needs the built peer (``benchmarks/peers/build_toymt.sh``), gcc/g++ and libtbb-dev. What
 is measured, each the median of ``--repeat`` alternated runs:
@@ -96,28 +96,36 @@ def requested_times(scale: float) -> list:
     return [float(t) for t in np.quantile(times, QUANTILES)]
 
 
+REALTIME = False  # set by --realtime: every measurement under SCHED_FIFO (chrt)
+
+
+def _prefix() -> list:
+    return toymt.REALTIME if REALTIME else []
+
+
 def chain_wall_per_module(seconds: float, wait: str, modules: int, events: int,
-                          end_filter_s: float = 0.0) -> float:
+                          end_filter_s: float = 0.0, threads: int = 1) -> float:
     """Wall time per chained module: the run's wall time less the zero-time end filter's
     (``end_filter_s`` per event), over the chained modules."""
-    result = toymt.run_peer(toymt.chain_config(modules, seconds, wait=wait, events=events))
+    result = toymt.run_peer(toymt.chain_config(modules, seconds, wait=wait, events=events,
+                                               threads=threads), realtime=REALTIME)
     return (result["real_s"] / events - end_filter_s) / modules
 
 
 def _idle_worker_cost(seconds: float = 250e-6, modules: int = 400) -> float:
-    one = toymt.run_peer(toymt.chain_config(modules, seconds, threads=1))["real_s"]
-    four = toymt.run_peer(toymt.chain_config(modules, seconds, threads=4))["real_s"]
-    return (four - one) / modules
+    one = chain_wall_per_module(seconds, "sleep", modules, 1, threads=1)
+    four = chain_wall_per_module(seconds, "sleep", modules, 1, threads=4)
+    return four - one
 
 
 def bare_usleep(exe: Path, seconds: float, repeat: int) -> float:
-    line = subprocess.run([str(exe), str(repeat), str(int(seconds * 1e6))],
+    line = subprocess.run([*_prefix(), str(exe), str(repeat), str(int(seconds * 1e6))],
                           capture_output=True, text=True, check=True).stdout.split()
     return float(line[4]) * 1e-6  # the mean: a throughput pays the tail too
 
 
 def wakeup(exe: Path) -> float:
-    line = subprocess.run([str(exe), "300", "2000"], capture_output=True, text=True,
+    line = subprocess.run([*_prefix(), str(exe), "300", "2000"], capture_output=True, text=True,
                           check=True).stdout.split()
     return float(line[3]) * 1e-6  # the mean: a throughput pays the tail too
 
@@ -154,6 +162,7 @@ def measure(repeat: int, scale: float) -> dict:
             "command": "python benchmarks/peers/calibrate_toymt.py " + " ".join(
                 shlex.quote(a) for a in sys.argv[1:]),
             "repeat": repeat,
+            "realtime": REALTIME,
             "scale": scale,
             "requested_s": times,
             "framework_overshoot_s": in_framework,
@@ -210,8 +219,13 @@ def main(argv=None) -> int:
                         help="the eventTimes scale of the comparisons (default 0.05)")
     parser.add_argument("--out", type=Path, default=toymt.CALIBRATION)
     parser.add_argument("--dry-run", action="store_true", help="print, do not write")
+    parser.add_argument("--realtime", action="store_true",
+                        help="measure under SCHED_FIFO (chrt -f 10), as the bench's --realtime "
+                             "runs the peer: the framework's costs without the machine's load")
     try:
         args = parser.parse_args(argv)
+        global REALTIME
+        REALTIME = args.realtime
         data = toymt.check_calibration(measure(args.repeat, args.scale))
     except InputError as exc:
         print(f"calibrate_toymt: error: {exc}", file=sys.stderr)

@@ -2,7 +2,7 @@
 scale it, and print its numbers.
 
     python benchmarks/peers/run_toymt.py CONFIG [--scale 0.05] [--inflight N] [--events N]
-        [--threads N] [--safety as-config|reentrant|one-at-a-time|unsafe] [--json]
+        [--threads N] [--safety as-config|reentrant|one-at-a-time|unsafe] [--realtime] [--json]
 
 ``events_per_s`` is the peer's own number: events / wall time of the whole run (makespan).
 Build the peer first with ``benchmarks/peers/build_toymt.sh``. Bad input (a missing peer,
@@ -53,6 +53,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=_count, default=None,
                         help="options.nThreads (default: the peer's, one per core)")
     parser.add_argument("--safety", choices=list(toymt.THREAD_TYPE_FOR), default="as-config")
+    parser.add_argument("--realtime", action="store_true",
+                        help="run the peer under SCHED_FIFO (chrt -f 10): takes the machine's "
+                             "load out of its wake-ups; short runs only")
     parser.add_argument("--json", action="store_true")
     try:
         args = parser.parse_args(argv)
@@ -61,7 +64,7 @@ def main(argv=None) -> int:
                                    threads=args.threads, safety=args.safety)
         if toymt.find_peer() is None:
             raise InputError(toymt.BUILD_HINT)
-        result = toymt.run_peer(config)
+        result = toymt.run_peer(config, realtime=args.realtime)
     except InputError as exc:
         print(f"run_toymt: error: {exc}", file=sys.stderr)
         return 2

@@ -178,17 +178,29 @@ def parse_output(text: str) -> dict:
     return out
 
 
-def run_peer(config: dict, *, binary: Path | None = None, timeout: float = 600.0) -> dict:
+REALTIME = ["chrt", "-f", "10"]  # SCHED_FIFO: the peer's threads wake without waiting for a CPU
+
+
+def run_peer(config: dict, *, binary: Path | None = None, timeout: float = 600.0,
+             realtime: bool = False) -> dict:
     """Run the peer on ``config`` (a decoded configuration) and return
-    :func:`parse_output`'s numbers. Raises :class:`InputError` when it is not built."""
+    :func:`parse_output`'s numbers. Raises :class:`InputError` when it is not built.
+
+    ``realtime``: run it under SCHED_FIFO (``chrt``, needs the privilege), a diagnostic
+    that takes the shared machine's load out of its wake-ups; use it for short runs only
+    (its idle TBB workers spin at that priority)."""
     binary = binary or find_peer("tbb")
     if binary is None:
         raise InputError(BUILD_HINT)
+    prefix = REALTIME if realtime else []
     with tempfile.TemporaryDirectory(prefix="toymt-") as folder:
         path = Path(folder) / "config.json"
         path.write_text(json.dumps(config))
-        done = subprocess.run([str(binary), str(path)], capture_output=True, text=True,
-                              timeout=timeout, cwd=folder)
+        try:
+            done = subprocess.run([*prefix, str(binary), str(path)], capture_output=True,
+                                  text=True, timeout=timeout, cwd=folder)
+        except FileNotFoundError:
+            raise InputError(f"cannot run {prefix[0] if prefix else binary}") from None
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"{Path(binary).name} exited {done.returncode}: {tail[0]}")
@@ -469,12 +481,14 @@ def check_points(points) -> list:
 
 
 def compare(points, *, repeat: int = 1, scale: float = 0.05, calibration: dict | None = None,
-            options: dict | None = None, threads_max_inflight: int = 64, progress=None):
+            options: dict | None = None, threads_max_inflight: int = 64, progress=None,
+            realtime: bool = False):
     """Run every point ``(config, variant, pool, N)`` on the peer and labkit's threads
     backend ``repeat`` times (alternating, as the machine is shared) and once on the
     deterministic sim sides; tidy rows ``RESULT_COLUMNS`` + ``load`` (the 1-minute load
     average when the row was measured). ``options``: runtime options per backend (see
-    :func:`overhead_options`); ``calibration``: the costs for the ``sim+costs`` side."""
+    :func:`overhead_options`); ``calibration``: the costs for the ``sim+costs`` side;
+    ``realtime``: the peer under SCHED_FIFO (see :func:`run_peer`)."""
     import pandas as pd
 
     from labkit.lab import locate
@@ -509,7 +523,7 @@ def compare(points, *, repeat: int = 1, scale: float = 0.05, calibration: dict |
             config, variant, pool, n = point
             peer = peer_config(raws[config], scale=scale, inflight=n, events=events_for(n),
                                threads=POOLS[pool](n), safety=VARIANTS[variant])
-            keep(point, "toymt", rep, run_peer(peer)["events_per_s"])
+            keep(point, "toymt", rep, run_peer(peer, realtime=realtime)["events_per_s"])
             if n <= threads_max_inflight:
                 keep(point, "threads", rep, run_labkit(
                     parsed[config], backend="threads", scale=scale, inflight=n,

@@ -89,8 +89,9 @@ def test_peer_config_bad_input(minbias_raw, kwargs, match):
         toymt.peer_config(minbias_raw, **options)
 
 
-def test_calibration_file_has_the_schema():
-    data = toymt.load_calibration()
+@pytest.mark.parametrize("name", ["toymt.json", "toymt_realtime.json"])
+def test_calibration_file_has_the_schema(name):
+    data = toymt.load_calibration(toymt.CALIBRATION.with_name(name))
     for key in toymt.CALIBRATION_KEYS:
         assert data[key] >= 0
     assert {"date", "machine", "command", "how"} <= set(data["measured"])
