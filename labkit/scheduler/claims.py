@@ -46,3 +46,15 @@ define("cms.coroutines_identical", area="scheduler", notebook="16_cms_coroutines
        text="the same configuration written as coroutines processes the same events with "
             "the same module runs and simulated times as with callbacks",
        paper="identical", rule="true", source="C++ coroutines talk (await/yield)")
+
+# Against the paper's own framework (toy-mt-framework, TBB back end), built outside CI:
+# labkit's own tolerances (issue 13), not figures of the paper.
+PEER = "toy-mt-framework 55518c7 (TBB back end), run beside labkit; labkit's target (issue 13)"
+define("cms.sim_vs_toymt", area="scheduler", notebook="18_cms_vs_toymt",
+       text="sleeping hipileup x 0.05, fully re-entrant, up to 64 in flight: simulated events "
+            "per makespan within 2% of the real framework's",
+       paper=0.02, tolerance=0.0, rule="at_most", source=PEER)
+define("cms.threads_vs_toymt", area="scheduler", notebook="18_cms_vs_toymt",
+       text="the same points on real threads: labkit's threads backend within 2% of the real "
+            "framework",
+       paper=0.02, tolerance=0.0, rule="at_most", source=PEER)
