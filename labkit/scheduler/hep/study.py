@@ -16,7 +16,7 @@ from labkit.scheduler.hep.analysis import event_times
 from labkit.scheduler.hep.modules import Source
 from labkit.scheduler.hep.processor import EventProcessor, check_positive
 from labkit.scheduler.hep.serial import SerialFramework
-from labkit.scheduler.runtime import WAITS, make_runtime
+from labkit.scheduler.runtime import WAITS, check_max_threads, make_runtime
 
 FIG3_CURVES = ("single-threaded processes", "all thread-unsafe", "fully re-entrant")
 FIG4_CURVES = ("fully re-entrant", "one event at a time", "re-entrant, serial source and output")
@@ -38,13 +38,24 @@ def source_for(events: int, seed: int | None = None) -> Source:
     return Source(events, offset=offset)
 
 
+def thread_limit(config, max_threads=None):
+    """The thread pool's limit: ``max_threads`` if given, else the configuration's
+    ``options.nThreads`` (a fixed pool, as toy-mt-framework's TBB back end), else none."""
+    if max_threads is not None:
+        return check_max_threads(max_threads)
+    return check_max_threads(getattr(config, "threads", None))
+
+
 def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-config",
                   serial_io=False, backend="sim", time_scale=1.0, seed=None, record=False,
-                  coroutines=False, warmup=None):
+                  coroutines=False, warmup=None, overhead=None, max_threads=None):
     """Process ``events`` events and return the ProcessResult (``warmup``: events left
-    out of the steady-state throughput, default ``inflight``)."""
+    out of the steady-state throughput, default ``inflight``; ``overhead``: an
+    :class:`~labkit.scheduler.overhead.Overhead`, default zero; ``max_threads``: the
+    pool's limit, see :func:`thread_limit`)."""
     check_positive("cores", cores)
-    runtime = make_runtime(backend, cores, time_scale=time_scale, record=record)
+    runtime = make_runtime(backend, cores, time_scale=time_scale, record=record,
+                           overhead=overhead, max_threads=thread_limit(config, max_threads))
     modules = config.modules
     if coroutines:
         from labkit.scheduler.hep.coroutine_modules import as_coroutines
@@ -58,14 +69,17 @@ def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-
 
 
 def run_serial(config, *, events: int, processes: int = 1, cores: int | None = None,
-               backend="sim", time_scale=1.0, seed=None, warmup=None):
-    """The single-threaded framework: simulated (``processes`` jobs on ``cores``) or
-    for real on this thread (``backend="threads"``, one process)."""
+               backend="sim", time_scale=1.0, seed=None, warmup=None, overhead=None):
+    """The single-threaded framework: simulated (``processes`` jobs on ``cores``, paying
+    ``overhead.single_threaded()``) or for real on this thread (``backend="threads"``,
+    one process)."""
     framework = SerialFramework(config.modules, config.paths)
     source = source_for(events, seed)
     if backend == "threads":
         return framework.run(source, time_scale=time_scale)
-    runtime = make_runtime("sim", cores or processes, time_scale=time_scale, record=False)
+    serial_overhead = None if overhead is None else overhead.single_threaded()
+    runtime = make_runtime("sim", cores or processes, time_scale=time_scale, record=False,
+                           overhead=serial_overhead)
     result = framework.run_on(runtime, source, processes=processes)
     result.warmup = warmup
     return result
@@ -73,14 +87,16 @@ def run_serial(config, *, events: int, processes: int = 1, cores: int | None = N
 
 def simulate(config, *, cores: int, inflight: int, events: int, wait: str | None = None,
              safety: str = "as-config", serial_io: bool = False, backend: str = "sim",
-             time_scale: float = 1.0, seed: int | None = None) -> dict:
+             time_scale: float = 1.0, seed: int | None = None, overhead=None,
+             max_threads: int | None = None) -> dict:
     """The ``labkit cms simulate`` answer (keys as in DESIGN.md)."""
     config = prepare(config, wait)
     result = run_framework(config, cores=cores, inflight=inflight, events=events,
                            safety=safety, serial_io=serial_io, backend=backend,
-                           time_scale=time_scale, seed=seed)
+                           time_scale=time_scale, seed=seed, overhead=overhead,
+                           max_threads=max_threads)
     serial = run_serial(config, events=events, backend=backend, time_scale=time_scale,
-                        seed=seed)
+                        seed=seed, overhead=overhead)
     throughput = result.throughput
     serial_throughput = serial.throughput
     offset = source_for(events, seed).offset
