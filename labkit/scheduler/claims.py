@@ -57,11 +57,11 @@ define("cms.thread_limit_knee", area="scheduler", notebook="13_cms_figure4",
             "before throughput / (N x single-threaded) falls 2% below its 30% speedup "
             "(paper: stops scaling at 1600)",
        paper=1600, tolerance=0.15, rule="rel", source=SOURCE + ", Fig. 4")
-define("cms.busy_vs_sleep", area="scheduler", notebook="15_cms_sim_vs_threads",
+define("cms.busy_vs_sleep", area="scheduler", notebook="19_cms_real_threads",
        text="busy-wait and usleep modules agree in a configuration where both should "
             "perform the same (threads backend, measured here; paper: within 1%)",
        paper=0.01, tolerance=0.0, rule="at_most", source=SOURCE + ", section 3")
-define("cms.memory_2000", area="scheduler", notebook="15_cms_sim_vs_threads",
+define("cms.memory_2000", area="scheduler", notebook="19_cms_real_threads",
        text="labkit's framework, threads backend, sleeping modules, 2000 events in flight: "
             "peak resident memory in GB, beside the paper's 1.1 GB (and 1/8 of the CPU); "
             "must stay within half of this machine's 24 GB",
