@@ -176,7 +176,7 @@ class Runtime:
         self.overhead = overhead
         self.max_threads = check_max_threads(max_threads)
         self._mult, self._add = overhead.tables(self.time_scale)
-        self.peak_threads = 0  # most threads running tasks at once
+        self.peak_threads = 0  # most threads running tasks at once (sim: with a limit)
         self.concurrent = ConcurrentQueue(self)
         self._trace: list = []
         self.tasks_run = 0

@@ -38,8 +38,9 @@ class SimRuntime(Runtime):
         self._ready: deque = deque()  # busy tasks waiting for a core (they hold no thread)
         self._no_thread: deque = deque()  # tasks waiting for a thread (limited pool)
         self._free = list(range(cores - 1, -1, -1))
-        self._threads = 0  # threads running a task now
-        self._limit = max_threads if max_threads is not None else float("inf")
+        self._threads = 0  # threads running a task now (counted only with a limit)
+        self._limited = max_threads is not None
+        self._limit = max_threads
         self._shared_lock = threading.Lock()
 
     def now(self) -> float:
@@ -51,7 +52,8 @@ class SimRuntime(Runtime):
         return self._shared_lock
 
     def _submit(self, task: Task) -> None:
-        if self._threads >= self._limit:
+        limited = self._limited
+        if limited and self._threads >= self._limit:
             self._no_thread.append(task)
             return
         sleep = task.sleep
@@ -62,9 +64,10 @@ class SimRuntime(Runtime):
         else:
             self._ready.append(task)
             return
-        threads = self._threads = self._threads + 1
-        if threads > self.peak_threads:
-            self.peak_threads = threads
+        if limited:
+            threads = self._threads = self._threads + 1
+            if threads > self.peak_threads:
+                self.peak_threads = threads
         now = self._now  # start now (the run loop inlines the same for a freed core)
         end = now + task.work * self._mult[sleep] + self._add[sleep]  # = self.duration(task)
         tasks = self._due.get(end)
@@ -78,7 +81,7 @@ class SimRuntime(Runtime):
         """Process events; stop early when ``until()`` becomes true."""
         times, due, ready, free, trace = self._times, self._due, self._ready, self._free, \
             self._trace
-        no_thread, submit = self._no_thread, self._submit
+        no_thread, submit, limited = self._no_thread, self._submit, self._limited
         record, mult, add = self.record, self._mult[0], self._add[0]  # ready: busy tasks
         ran = 0
         collecting = gc.isenabled()
@@ -110,9 +113,10 @@ class SimRuntime(Runtime):
                     else:
                         if core >= 0:
                             free.append(core)
-                        self._threads -= 1
-                        if no_thread:
-                            submit(no_thread.popleft())
+                        if limited:
+                            self._threads -= 1
+                            if no_thread:
+                                submit(no_thread.popleft())
                     if until is not None and until():
                         stop = True
                         break
