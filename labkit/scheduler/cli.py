@@ -4,7 +4,8 @@
   -> ``{"speedup_bound", "mean_event_work_s", "mean_critical_path_s"}``
 - ``labkit cms simulate --config PATH --cores N --inflight N --events N [--wait busy|sleep]
   [--safety as-config|reentrant|one-at-a-time|unsafe] [--source-serial]
-  [--backend sim|threads --time-scale S] [--seed S] --json``
+  [--backend sim|threads --time-scale S] [--seed S] [--overhead zero|threads|toymt|a,b,c,d]
+  [--max-threads N] --json``
   -> ``{"throughput_ev_per_s", "events", "module_runs", "sim_time_s", "wall_s",
   "speedup_vs_serial", "mean_concurrency"}``
 
@@ -42,6 +43,26 @@ def _positive_int(name: str):
     return parse
 
 
+def _thread_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _overhead(text: str):
+    from labkit.lab.errors import InputError
+    from labkit.scheduler.overhead import parse
+
+    try:
+        return parse(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_critical_path(args):
     from labkit.scheduler.hep.analysis import speedup_bound
     from labkit.scheduler.hep.config import load
@@ -56,7 +77,8 @@ def cmd_simulate(args):
     config = load(args.config)
     return simulate(config, cores=args.cores, inflight=args.inflight, events=args.events,
                     wait=args.wait, safety=args.safety, serial_io=args.source_serial,
-                    backend=args.backend, time_scale=args.time_scale, seed=args.seed)
+                    backend=args.backend, time_scale=args.time_scale, seed=args.seed,
+                    overhead=args.overhead, max_threads=args.max_threads)
 
 
 def register(subparsers) -> None:
@@ -89,5 +111,12 @@ def register(subparsers) -> None:
                    help="multiply every module time (run a scaled-down configuration)")
     p.add_argument("--seed", type=int, default=None,
                    help="start at a random place of the 100-event timing cycle")
+    p.add_argument("--overhead", type=_overhead, default=None,
+                   help="per-task overhead model: zero (default), threads (this machine's "
+                        "calibration), toymt (the paper's framework) or four seconds "
+                        "dispatch,per_module,sleep_overshoot,overshoot_per_s")
+    p.add_argument("--max-threads", type=_thread_limit, default=None,
+                   help="thread pool limit (default: the configuration's nThreads, else "
+                        "unlimited)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_simulate)

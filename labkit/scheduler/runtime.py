@@ -130,26 +130,53 @@ class Group:
         self.runtime._wait_group(self)
 
 
+def check_max_threads(value):
+    """A thread limit: None (unlimited) or an integer >= 1 (the one validator)."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InputError(f"thread limit must be an integer >= 1, got {value!r}")
+    return value
+
+
 class Runtime:
     """The API both backends implement. ``cores``: worker cores (threads or virtual).
 
     ``time_scale`` multiplies every declared work, so a configuration can be run scaled
     down (and the simulation scaled the same way, for comparisons). ``record=True`` keeps
     a trace row per task (see :meth:`trace`).
+
+    The thread pool: a running task holds a thread (a sleeping one too: usleep blocks
+    it), a busy task also holds a core. The pool grows on demand up to ``max_threads``
+    (None: no limit, as libdispatch below the system's limit); a task finding no thread
+    waits, in FIFO order, for one. ``overhead`` (an
+    :class:`~labkit.scheduler.overhead.Overhead`, default zero) adds the framework's
+    per-task costs through :meth:`duration`, the same way in both backends.
     """
 
     backend = "abstract"
     serial_class = SerialQueue
     group_class = Group
 
-    def __init__(self, cores: int = 1, *, time_scale: float = 1.0, record: bool = True):
+    def __init__(self, cores: int = 1, *, time_scale: float = 1.0, record: bool = True,
+                 overhead=None, max_threads: int | None = None):
+        from labkit.scheduler.overhead import Overhead
+
         if not isinstance(cores, int) or isinstance(cores, bool) or cores < 1:
             raise InputError(f"cores must be a positive integer, got {cores!r}")
         if not (isinstance(time_scale, (int, float)) and time_scale > 0):
             raise InputError(f"time scale must be a positive number, got {time_scale!r}")
+        if overhead is None:
+            overhead = Overhead.zero()
+        elif not isinstance(overhead, Overhead):
+            raise InputError(f"overhead must be an Overhead, got {overhead!r}")
         self.cores = cores
         self.time_scale = float(time_scale)
         self.record = record
+        self.overhead = overhead
+        self.max_threads = check_max_threads(max_threads)
+        self._mult, self._add = overhead.tables(self.time_scale)
+        self.peak_threads = 0  # most threads running tasks at once (sim: with a limit)
         self.concurrent = ConcurrentQueue(self)
         self._trace: list = []
         self.tasks_run = 0
@@ -168,6 +195,12 @@ class Runtime:
 
     def task(self, fn, work: float = 0.0, wait: str = BUSY, **context) -> Task:
         return Task(fn, work, wait, **context)
+
+    def duration(self, task: Task) -> float:
+        """Seconds ``task`` takes: its scaled work plus the overhead model's costs (the
+        simulation's run loop inlines exactly this)."""
+        sleep = task.sleep
+        return task.work * self._mult[sleep] + self._add[sleep]
 
     def now(self) -> float:
         raise NotImplementedError

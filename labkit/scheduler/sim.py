@@ -8,8 +8,9 @@ free cores; no thread, greenlet or generator per task (and no cyclic garbage col
 while it runs: the framework breaks its own cycles), so a whole CMS configuration at
 thousands of events in flight simulates in seconds. A busy task holds a core from its
 start to ``start + work``; a sleeping task holds none (libdispatch starts another thread
-when one blocks). A task's callable runs at its end time; ``task_overhead`` adds a fixed
-cost to every task (framework overhead studies).
+when one blocks) but holds a thread; with ``max_threads`` a task finding every thread
+taken waits for one (the pool limit). A task's callable runs at its end time; its
+duration is :meth:`Runtime.duration` (work x scale plus the overhead model).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import threading
 from collections import deque
 from heapq import heappop, heappush
 
-from labkit.lab.errors import InputError
 from labkit.scheduler.runtime import Group, Runtime, Task
 
 
@@ -29,16 +29,18 @@ class SimRuntime(Runtime):
     backend = "sim"
 
     def __init__(self, cores: int = 1, *, time_scale: float = 1.0, record: bool = True,
-                 task_overhead: float = 0.0):
-        super().__init__(cores, time_scale=time_scale, record=record)
-        if not (isinstance(task_overhead, (int, float)) and task_overhead >= 0):
-            raise InputError(f"task overhead must be >= 0 seconds, got {task_overhead!r}")
-        self.task_overhead = float(task_overhead)
+                 overhead=None, max_threads: int | None = None):
+        super().__init__(cores, time_scale=time_scale, record=record, overhead=overhead,
+                         max_threads=max_threads)
         self._now = 0.0
         self._times: list = []  # heap of the distinct pending end times
         self._due: dict = {}  # end time -> [(task, core, start), ...] in submission order
-        self._ready: deque = deque()
+        self._ready: deque = deque()  # busy tasks waiting for a core (they hold no thread)
+        self._no_thread: deque = deque()  # tasks waiting for a thread (limited pool)
         self._free = list(range(cores - 1, -1, -1))
+        self._threads = 0  # threads running a task now (counted only with a limit)
+        self._limited = max_threads is not None
+        self._limit = max_threads
         self._shared_lock = threading.Lock()
 
     def now(self) -> float:
@@ -50,15 +52,24 @@ class SimRuntime(Runtime):
         return self._shared_lock
 
     def _submit(self, task: Task) -> None:
-        if task.sleep:
+        limited = self._limited
+        if limited and self._threads >= self._limit:
+            self._no_thread.append(task)
+            return
+        sleep = task.sleep
+        if sleep:
             core = -1
         elif self._free:
             core = self._free.pop()
         else:
             self._ready.append(task)
             return
+        if limited:
+            threads = self._threads = self._threads + 1
+            if threads > self.peak_threads:
+                self.peak_threads = threads
         now = self._now  # start now (the run loop inlines the same for a freed core)
-        end = now + task.work * self.time_scale + self.task_overhead
+        end = now + task.work * self._mult[sleep] + self._add[sleep]  # = self.duration(task)
         tasks = self._due.get(end)
         if tasks is None:
             self._due[end] = [(task, core, now)]
@@ -70,7 +81,8 @@ class SimRuntime(Runtime):
         """Process events; stop early when ``until()`` becomes true."""
         times, due, ready, free, trace = self._times, self._due, self._ready, self._free, \
             self._trace
-        record, scale, overhead = self.record, self.time_scale, self.task_overhead
+        no_thread, submit, limited = self._no_thread, self._submit, self._limited
+        record, mult, add = self.record, self._mult[0], self._add[0]  # ready: busy tasks
         ran = 0
         collecting = gc.isenabled()
         gc.disable()  # millions of short-lived objects: the cyclic GC would dominate
@@ -89,18 +101,22 @@ class SimRuntime(Runtime):
                         queue._finished()
                     if record:
                         trace.append((task.name, task.module, task.event, begin, end, core))
-                    if core >= 0:
-                        if ready:  # the core goes to the oldest waiting task
-                            task = ready.popleft()
-                            finish = end + task.work * scale + overhead
-                            later = due.get(finish)
-                            if later is None:
-                                due[finish] = [(task, core, end)]
-                                heappush(times, finish)
-                            else:
-                                later.append((task, core, end))
+                    if core >= 0 and ready:  # core and thread go to the oldest waiting task
+                        task = ready.popleft()
+                        finish = end + task.work * mult + add
+                        later = due.get(finish)
+                        if later is None:
+                            due[finish] = [(task, core, end)]
+                            heappush(times, finish)
                         else:
+                            later.append((task, core, end))
+                    else:
+                        if core >= 0:
                             free.append(core)
+                        if limited:
+                            self._threads -= 1
+                            if no_thread:
+                                submit(no_thread.popleft())
                     if until is not None and until():
                         stop = True
                         break

@@ -1,20 +1,22 @@
-"""The ``threads`` backend: real OS threads, a worker pool sized to the cores.
+"""The ``threads`` backend: real OS threads in a pool that grows as libdispatch's does.
 
-Workers take tasks from one FIFO (the global concurrent queue). A busy task burns its
-work with the nogil busy-wait, so N workers really use N cores; a sleeping task holds no
-worker while it sleeps: a timer thread hands it back to the pool when its time is up
-(libdispatch starts another thread when one blocks). Serial queues and groups take a
-lock; everything else is the shared runtime model. ``run()`` returns when no task is
+The same thread-pool model as the simulation (see :class:`~labkit.scheduler.runtime.
+Runtime`), run for real: a task starts when it gets a thread (and, if busy, one of the
+``cores``), in FIFO order; the pool starts a new worker thread only when no idle one is
+left, up to ``max_threads``. A busy task burns its duration with the nogil busy-wait, so
+N busy workers really use N cores; a sleeping task really blocks its worker thread in
+``time.sleep`` (as usleep blocks a libdispatch thread), so many sleeping modules make
+many threads. Worker stacks are :data:`STACK_BYTES` (Python's default reserves 8 MiB
+each; 2000 workers would reserve 16 GB of address space). Serial queues and groups take
+a lock; everything else is the shared runtime model. ``run()`` returns when no task is
 left, then stops the workers; an exception escaping a task is re-raised there.
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
 import time
 from collections import deque
-from itertools import count
 
 from labkit.scheduler.runtime import Group, Runtime, SerialQueue, Task
 
@@ -84,6 +86,9 @@ class LockedGroup(Group):
         done.wait()
 
 
+STACK_BYTES = 512 * 1024  # enough for the framework (its prefetch is a work list)
+
+
 class ThreadRuntime(Runtime):
     """Real threads; ``busy(seconds)`` is the CPU burner (default: numba nogil loop)."""
 
@@ -92,21 +97,25 @@ class ThreadRuntime(Runtime):
     group_class = LockedGroup
 
     def __init__(self, cores: int = 1, *, time_scale: float = 1.0, record: bool = True,
-                 busy=None):
-        super().__init__(cores, time_scale=time_scale, record=record)
+                 overhead=None, max_threads: int | None = None, busy=None):
+        super().__init__(cores, time_scale=time_scale, record=record, overhead=overhead,
+                         max_threads=max_threads)
         if busy is None:
             from labkit.scheduler.busywait import busy_wait, iterations_per_second
 
             iterations_per_second()  # calibrate before any timing starts
             busy = busy_wait
         self.busy = busy
-        self._cv = threading.Condition()
-        self._ready: deque = deque()
+        self._cv = threading.Condition(threading.Lock())  # the pool's state and hand-off
+        self._starting: deque = deque()  # (task, core) handed to the next idle worker
+        self._ready: deque = deque()  # busy tasks waiting for a core
+        self._no_thread: deque = deque()  # tasks waiting for a thread
+        self._free = list(range(cores - 1, -1, -1))
+        self._running = 0  # workers running a task
+        self._waiting_workers = 0
+        self._limit = max_threads if max_threads is not None else float("inf")
         self._outstanding = 0
         self._idle = threading.Condition(threading.Lock())
-        self._timers: list = []
-        self._timer_cv = threading.Condition()
-        self._seq = count()
         self._threads: list = []
         self._stop = False
         self._errors: list = []
@@ -115,51 +124,96 @@ class ThreadRuntime(Runtime):
     def now(self) -> float:
         return 0.0 if self._t0 is None else time.perf_counter() - self._t0
 
-    # -- submission ----------------------------------------------------------------
-    def _submit(self, task: Task) -> None:
-        if not self._threads:
-            self._start_threads()
-        with self._idle:
-            self._outstanding += 1
-        if task.sleep and task.work > 0:
-            with self._timer_cv:
-                deadline = time.perf_counter() + task.work * self.time_scale
-                heapq.heappush(self._timers, (deadline, next(self._seq), task, self.now()))
-                self._timer_cv.notify()
-            return
-        with self._cv:
-            self._ready.append((task, None))
-            self._cv.notify()
+    @property
+    def pool_size(self) -> int:
+        """Worker threads started so far (the pool only grows while a run lasts)."""
+        return len(self._threads)
 
-    def _start_threads(self) -> None:
+    # -- submission and admission (the simulation's rules, under the pool's lock) -------
+    def _submit(self, task: Task) -> None:
         if self._t0 is None:
             self._t0 = time.perf_counter()
+        with self._idle:
+            self._outstanding += 1
+        with self._cv:
+            self._admit(task)
+
+    def _admit(self, task: Task) -> None:
+        """Start ``task`` if a thread (and for a busy task a core) is free, else queue it."""
+        if self._running >= self._limit:
+            self._no_thread.append(task)
+        elif task.sleep:
+            self._start(task, -1)
+        elif self._free:
+            self._start(task, self._free.pop())
+        else:
+            self._ready.append(task)
+
+    def _start(self, task: Task, core: int) -> None:
+        self._running += 1
+        if self._running > self.peak_threads:
+            self.peak_threads = self._running
+        self._starting.append((task, core))
+        if self._waiting_workers >= len(self._starting):
+            self._cv.notify()
+        else:
+            self._spawn()
+
+    def _release(self, core: int) -> None:
+        """A task ended: its core and thread go to the oldest task waiting for them."""
+        if core >= 0 and self._ready:
+            self._running -= 1
+            self._start(self._ready.popleft(), core)
+            return
+        if core >= 0:
+            self._free.append(core)
+        self._running -= 1
+        if self._no_thread:
+            self._admit(self._no_thread.popleft())
+
+    def _spawn(self) -> None:
         self._stop = False
-        self._threads = [threading.Thread(target=self._worker, args=(core,), daemon=True,
-                                          name=f"labkit-worker-{core}")
-                         for core in range(self.cores)]
-        self._threads.append(threading.Thread(target=self._timer, daemon=True,
-                                              name="labkit-timer"))
-        for thread in self._threads:
-            thread.start()
-
-    # -- threads ---------------------------------------------------------------------
-    def _worker(self, core: int) -> None:
-        cv, ready = self._cv, self._ready
-        while True:
-            with cv:
-                while not ready and not self._stop:
-                    cv.wait()
-                if not ready:
-                    return
-                task, slept_from = ready.popleft()
-            self._execute(task, core, slept_from)
-
-    def _execute(self, task: Task, core: int, slept_from) -> None:
-        start = self.now() if slept_from is None else slept_from
+        previous = threading.stack_size(STACK_BYTES)
         try:
-            if slept_from is None and task.work > 0 and not task.sleep:
-                self.busy(task.work * self.time_scale)
+            thread = threading.Thread(target=self._worker, daemon=True,
+                                      name=f"labkit-worker-{len(self._threads)}")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+        self._threads.append(thread)
+
+    # -- workers -----------------------------------------------------------------------
+    def _worker(self) -> None:
+        cv, starting = self._cv, self._starting
+        cv.acquire()
+        try:
+            while True:
+                while not starting and not self._stop:
+                    self._waiting_workers += 1
+                    cv.wait()
+                    self._waiting_workers -= 1
+                if not starting:
+                    return
+                task, core = starting.popleft()
+                cv.release()
+                try:
+                    self._execute(task, core)
+                finally:
+                    cv.acquire()
+                self._release(core)
+                self._finish_one()
+        finally:
+            cv.release()
+
+    def _execute(self, task: Task, core: int) -> None:
+        start = self.now()
+        try:
+            seconds = self.duration(task)
+            if seconds > 0:
+                if task.sleep:
+                    time.sleep(seconds)
+                else:
+                    self.busy(seconds)
             task.fn()
         except BaseException as exc:  # never lose it: run() re-raises
             self._errors.append(exc)
@@ -169,31 +223,14 @@ class ThreadRuntime(Runtime):
                 queue._finished()
             if self.record:
                 self._trace.append((task.name, task.module, task.event, start, self.now(),
-                                    -1 if slept_from is not None else core))
+                                    core))
             self.tasks_run += 1
-            with self._idle:
-                self._outstanding -= 1
-                if self._outstanding == 0:
-                    self._idle.notify_all()
 
-    def _timer(self) -> None:
-        timers, cv = self._timers, self._timer_cv
-        while True:
-            with cv:
-                while True:
-                    if self._stop:
-                        return
-                    if timers:
-                        wait = timers[0][0] - time.perf_counter()
-                        if wait <= 0:
-                            break
-                        cv.wait(wait)
-                    else:
-                        cv.wait()
-                _, _, task, start = heapq.heappop(timers)
-            with self._cv:
-                self._ready.append((task, start))
-                self._cv.notify()
+    def _finish_one(self) -> None:
+        with self._idle:
+            self._outstanding -= 1
+            if self._outstanding == 0:
+                self._idle.notify_all()
 
     # -- running ---------------------------------------------------------------------
     def run(self) -> None:
@@ -206,11 +243,9 @@ class ThreadRuntime(Runtime):
             raise error
 
     def _shutdown(self) -> None:
-        self._stop = True
         with self._cv:
+            self._stop = True
             self._cv.notify_all()
-        with self._timer_cv:
-            self._timer_cv.notify_all()
         for thread in self._threads:
             thread.join()
         self._threads = []

@@ -68,6 +68,7 @@ class ProcessResult:
 
     inflight: int = 1
     warmup: int | None = None
+    peak_threads: int = 0  # most threads the runtime's pool ran tasks on at once
 
     @property
     def throughput(self) -> float:
@@ -133,6 +134,15 @@ class EventProcessor:
         generator of ``(index, run)``, or an async generator of them (which may
         ``await work(...)`` to model reading time; it is driven on the source queue, one
         read at a time)."""
+        wall = time.perf_counter()
+        self.start(source)
+        self.runtime.run()
+        return self.result(time.perf_counter() - wall)
+
+    def start(self, source) -> None:
+        """Submit the first reads; the runtime's ``run()`` then processes everything.
+        Several processors may be started on one runtime (processes sharing cores) and
+        share one iterator of events (each takes the next one when a slot frees)."""
         if isinstance(source, int):
             source = Source(source)
         self._source = source
@@ -147,14 +157,14 @@ class EventProcessor:
         self._held = None
         self._parked = []
         self._reset_count()
-        runtime = self.runtime
-        wall = time.perf_counter()
         for _ in range(self.inflight):
             self._read_next()
-        runtime.run()
-        wall = time.perf_counter() - wall
+
+    def result(self, wall: float) -> ProcessResult:
+        """What the run since :meth:`start` produced (``wall``: its wall seconds)."""
         import pandas as pd
 
+        runtime = self.runtime
         events = pd.DataFrame(self._rows, columns=EVENT_COLUMNS).sort_values("event",
                                                                                ignore_index=True)
         failures = [r[5] for r in self._rows if r[5]]
@@ -162,7 +172,7 @@ class EventProcessor:
         return ProcessResult(events=events, module_runs=next(self._runs),
                              sim_time_s=max((r[3] for r in self._rows), default=0.0),
                              wall_s=wall, trace=trace, failures=failures,
-                             inflight=self.inflight)
+                             inflight=self.inflight, peak_threads=runtime.peak_threads)
 
     def _read_next(self) -> None:
         self.source_queue.async_(Task(self._deliver, getattr(self._source, "time", 0.0),

@@ -10,15 +10,17 @@ events (simulated for ``sim``, run for real for ``threads``).
 from __future__ import annotations
 
 import random
+import time
 
 from labkit.lab.errors import InputError
 from labkit.scheduler.hep.analysis import event_times
 from labkit.scheduler.hep.modules import Source
 from labkit.scheduler.hep.processor import EventProcessor, check_positive
 from labkit.scheduler.hep.serial import SerialFramework
-from labkit.scheduler.runtime import WAITS, make_runtime
+from labkit.scheduler.runtime import WAITS, check_max_threads, make_runtime
 
-FIG3_CURVES = ("single-threaded processes", "all thread-unsafe", "fully re-entrant")
+FIG3_CURVES = ("single-threaded processes", "all thread-unsafe", "thread-unsafe processes",
+               "fully re-entrant")
 FIG4_CURVES = ("fully re-entrant", "one event at a time", "re-entrant, serial source and output")
 
 
@@ -38,13 +40,24 @@ def source_for(events: int, seed: int | None = None) -> Source:
     return Source(events, offset=offset)
 
 
+def thread_limit(config, max_threads=None):
+    """The thread pool's limit: ``max_threads`` if given, else the configuration's
+    ``options.nThreads`` (a fixed pool, as toy-mt-framework's TBB back end), else none."""
+    if max_threads is not None:
+        return check_max_threads(max_threads)
+    return check_max_threads(getattr(config, "threads", None))
+
+
 def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-config",
                   serial_io=False, backend="sim", time_scale=1.0, seed=None, record=False,
-                  coroutines=False, warmup=None):
+                  coroutines=False, warmup=None, overhead=None, max_threads=None):
     """Process ``events`` events and return the ProcessResult (``warmup``: events left
-    out of the steady-state throughput, default ``inflight``)."""
+    out of the steady-state throughput, default ``inflight``; ``overhead``: an
+    :class:`~labkit.scheduler.overhead.Overhead`, default zero; ``max_threads``: the
+    pool's limit, see :func:`thread_limit`)."""
     check_positive("cores", cores)
-    runtime = make_runtime(backend, cores, time_scale=time_scale, record=record)
+    runtime = make_runtime(backend, cores, time_scale=time_scale, record=record,
+                           overhead=overhead, max_threads=thread_limit(config, max_threads))
     modules = config.modules
     if coroutines:
         from labkit.scheduler.hep.coroutine_modules import as_coroutines
@@ -57,15 +70,48 @@ def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-
     return result
 
 
+def run_processes(config, *, processes: int, cores: int, events: int, safety="unsafe",
+                  time_scale=1.0, seed=None, warmup=None, overhead=None):
+    """``processes`` copies of the multi-threaded framework (one event in flight each,
+    every module ``safety``) sharing ``cores`` simulated cores and one stream of events:
+    the paper's Figure 3 thread-unsafe curve. The ProcessResult counts all processes'
+    events, ``inflight = processes`` (steady state over the whole machine)."""
+    import pandas as pd
+
+    from labkit.scheduler.hep.processor import EVENT_COLUMNS, ProcessResult
+
+    check_positive("processes", processes)
+    check_positive("cores", cores)
+    runtime = make_runtime("sim", cores, time_scale=time_scale, record=False,
+                           overhead=overhead, max_threads=thread_limit(config))
+    stream = iter(source_for(events, seed))
+    jobs = [EventProcessor(runtime, config.modules, config.paths, inflight=1, safety=safety)
+            for _ in range(processes)]
+    wall = time.perf_counter()
+    for job in jobs:
+        job.start(stream)
+    runtime.run()
+    parts = [job.result(0.0) for job in jobs]
+    frame = pd.concat([p.events for p in parts], ignore_index=True)[EVENT_COLUMNS]
+    return ProcessResult(events=frame.sort_values("event", ignore_index=True),
+                         module_runs=sum(p.module_runs for p in parts),
+                         sim_time_s=max(p.sim_time_s for p in parts),
+                         wall_s=time.perf_counter() - wall, inflight=processes,
+                         warmup=warmup)
+
+
 def run_serial(config, *, events: int, processes: int = 1, cores: int | None = None,
-               backend="sim", time_scale=1.0, seed=None, warmup=None):
-    """The single-threaded framework: simulated (``processes`` jobs on ``cores``) or
-    for real on this thread (``backend="threads"``, one process)."""
+               backend="sim", time_scale=1.0, seed=None, warmup=None, overhead=None):
+    """The single-threaded framework: simulated (``processes`` jobs on ``cores``, paying
+    ``overhead.single_threaded()``) or for real on this thread (``backend="threads"``,
+    one process)."""
     framework = SerialFramework(config.modules, config.paths)
     source = source_for(events, seed)
     if backend == "threads":
         return framework.run(source, time_scale=time_scale)
-    runtime = make_runtime("sim", cores or processes, time_scale=time_scale, record=False)
+    serial_overhead = None if overhead is None else overhead.single_threaded()
+    runtime = make_runtime("sim", cores or processes, time_scale=time_scale, record=False,
+                           overhead=serial_overhead)
     result = framework.run_on(runtime, source, processes=processes)
     result.warmup = warmup
     return result
@@ -73,14 +119,16 @@ def run_serial(config, *, events: int, processes: int = 1, cores: int | None = N
 
 def simulate(config, *, cores: int, inflight: int, events: int, wait: str | None = None,
              safety: str = "as-config", serial_io: bool = False, backend: str = "sim",
-             time_scale: float = 1.0, seed: int | None = None) -> dict:
+             time_scale: float = 1.0, seed: int | None = None, overhead=None,
+             max_threads: int | None = None) -> dict:
     """The ``labkit cms simulate`` answer (keys as in DESIGN.md)."""
     config = prepare(config, wait)
     result = run_framework(config, cores=cores, inflight=inflight, events=events,
                            safety=safety, serial_io=serial_io, backend=backend,
-                           time_scale=time_scale, seed=seed)
+                           time_scale=time_scale, seed=seed, overhead=overhead,
+                           max_threads=max_threads)
     serial = run_serial(config, events=events, backend=backend, time_scale=time_scale,
-                        seed=seed)
+                        seed=seed, overhead=overhead)
     throughput = result.throughput
     serial_throughput = serial.throughput
     offset = source_for(events, seed).offset
@@ -116,43 +164,59 @@ def _progress(items, progress: bool, desc: str):
     return tqdm(items, desc=desc, leave=False)
 
 
-def figure3(config, *, inflights, cores: int = 16, progress: bool = False):
-    """Busy modules on ``cores`` cores: throughput of single-threaded processes,
-    all-thread-unsafe and fully re-entrant frameworks vs events in flight.
+def figure3(config, *, inflights, cores: int = 16, overhead=None, progress: bool = False):
+    """Busy modules on ``cores`` cores: throughput vs N (processes or events in flight).
 
-    Rows: ``curve, inflight, throughput, speedup_vs_serial, vs_processes`` where
-    ``vs_processes`` divides by ``min(N, cores)`` single-threaded processes."""
+    Curves (:data:`FIG3_CURVES`): N single-threaded processes; one framework process with
+    every module thread-unsafe and N events in flight; N framework processes with every
+    module thread-unsafe (as the paper measured it); one fully re-entrant framework with
+    N events in flight. The framework pays ``overhead``, the single-threaded processes
+    ``overhead.single_threaded()``. Rows: ``curve, inflight, throughput,
+    speedup_vs_serial, vs_processes`` where ``vs_processes`` divides by ``min(N, cores)``
+    single-threaded processes' worth of one process's throughput."""
     import pandas as pd
 
     config = prepare(config, "busy")
     events, warmup = sweep_events(1)
-    serial = run_serial(config, events=events, warmup=warmup).throughput
+    serial = run_serial(config, events=events, warmup=warmup, overhead=overhead).throughput
     rows = []
     for n in _progress(list(inflights), progress, "Figure 3"):
         events, warmup = sweep_events(n)
-        procs = run_serial(config, events=events, processes=n, cores=cores,
-                           warmup=warmup).throughput
-        unsafe = run_framework(config, cores=cores, inflight=n, events=events,
-                               safety="unsafe", warmup=warmup).throughput
-        reentrant = run_framework(config, cores=cores, inflight=n, events=events,
-                                  safety="reentrant", warmup=warmup).throughput
-        for curve, x in zip(FIG3_CURVES, (procs, unsafe, reentrant)):
+        common = dict(events=events, warmup=warmup, overhead=overhead)
+        procs = run_serial(config, processes=n, cores=cores, **common).throughput
+        unsafe = run_framework(config, cores=cores, inflight=n, safety="unsafe",
+                               **common).throughput
+        unsafe_procs = run_processes(config, processes=n, cores=cores, **common).throughput
+        reentrant = run_framework(config, cores=cores, inflight=n, safety="reentrant",
+                                  **common).throughput
+        for curve, x in zip(FIG3_CURVES, (procs, unsafe, unsafe_procs, reentrant)):
             rows.append((curve, n, x, x / serial, x / (min(n, cores) * serial)))
     return pd.DataFrame(rows, columns=["curve", "inflight", "throughput", "speedup_vs_serial",
                                        "vs_processes"])
 
 
-def figure4(config, *, inflights, limits=None, progress: bool = False):
+def unsafe_overhead(frame) -> dict:
+    """From a :func:`figure3` frame: N thread-unsafe framework processes over N
+    single-threaded processes, worst point (``cms.unsafe_overhead``) and per N."""
+    by = frame.pivot(index="inflight", columns="curve", values="throughput")
+    ratio = by[FIG3_CURVES[2]] / by[FIG3_CURVES[0]]
+    return {"worst": float(ratio.min()), "at": int(ratio.idxmin()),
+            "per_n": {int(n): float(r) for n, r in ratio.items()}}
+
+
+def figure4(config, *, inflights, limits=None, overhead=None, max_threads=None,
+            progress: bool = False):
     """Sleeping modules (no core is held): throughput vs events in flight for a fully
     re-entrant framework, one-event-at-a-time modules and re-entrant producers with a
     serial source and output. Rows: ``curve, inflight, throughput, vs_single`` where
     ``vs_single`` = throughput / (N x single-threaded throughput). ``limits`` maps a
-    curve to its largest events in flight (a flat curve need not go to 2000)."""
+    curve to its largest events in flight (a flat curve need not go to 2000);
+    ``overhead`` and ``max_threads`` as in :func:`run_framework`."""
     import pandas as pd
 
     config = prepare(config, "sleep")
     events, warmup = sweep_events(1)
-    serial = run_serial(config, events=events, warmup=warmup).throughput
+    serial = run_serial(config, events=events, warmup=warmup, overhead=overhead).throughput
     settings = {FIG4_CURVES[0]: dict(safety="reentrant"),
                 FIG4_CURVES[1]: dict(safety="one-at-a-time"),
                 FIG4_CURVES[2]: dict(safety="reentrant", serial_io=True)}
@@ -165,6 +229,7 @@ def figure4(config, *, inflights, limits=None, progress: bool = False):
         # enough; the serial curves saturate a queue and need four
         events, warmup = sweep_events(n, turnovers=1 if curve == FIG4_CURVES[0] else 4)
         x = run_framework(config, cores=1, inflight=n, events=events, warmup=warmup,
+                          overhead=overhead, max_threads=max_threads,
                           **settings[curve]).throughput
         rows.append((curve, n, x, x / (n * serial)))
     return pd.DataFrame(rows, columns=["curve", "inflight", "throughput", "vs_single"])
@@ -194,4 +259,66 @@ def figure4_claims(frame) -> dict:
         "serial_io_flattens": float(sio["throughput"].iloc[-1] / slope),
         "reentrant_vs_single_at_max": float(full["vs_single"].iloc[-1]),
         "reentrant_max_inflight": int(full.index.max()),
+    }
+
+
+def thread_limit_sweep(config, *, inflights, limit: int = 2048, overhead=None,
+                       progress: bool = False):
+    """Fully re-entrant sleeping modules in a pool of at most ``limit`` threads (each
+    running module holds one, as usleep holds a libdispatch thread): rows ``inflight,
+    throughput, vs_single, peak_threads``. Points at or above ``limit / 2`` events in
+    flight get four turnovers of warm-up (the pool saturates there), the others one."""
+    import pandas as pd
+
+    check_max_threads(limit)
+    config = prepare(config, "sleep")
+    events, warmup = sweep_events(1)
+    serial = run_serial(config, events=events, warmup=warmup, overhead=overhead).throughput
+    rows = []
+    for n in _progress(list(inflights), progress, f"{limit} threads"):
+        events, warmup = sweep_events(n, turnovers=4 if 2 * n >= limit else 1)
+        runtime_result = run_framework(config, cores=1, inflight=n, events=events,
+                                       warmup=warmup, safety="reentrant", overhead=overhead,
+                                       max_threads=limit, record=False)
+        x = runtime_result.throughput
+        rows.append((n, x, x / (n * serial), runtime_result.peak_threads))
+    return pd.DataFrame(rows, columns=["inflight", "throughput", "vs_single", "peak_threads"])
+
+
+def thread_limit_knee(frame, drop: float = 0.02) -> int:
+    """The last events in flight before ``vs_single`` first falls ``drop`` below its value
+    at the sweep's first point (the paper: keeps its 30% up to 1600, then stops)."""
+    ordered = frame.sort_values("inflight")
+    level = ordered["vs_single"].iloc[0]
+    below = ordered[ordered["vs_single"] < (1 - drop) * level]
+    if below.empty:
+        return int(ordered["inflight"].iloc[-1])
+    earlier = ordered[ordered["inflight"] < below["inflight"].iloc[0]]
+    return int(earlier["inflight"].iloc[-1]) if len(earlier) else 0
+
+
+def across(figure, configs: dict, **options):
+    """``figure`` (:func:`figure3` or :func:`figure4`) on each of ``configs`` (name ->
+    configuration), one frame with a ``config`` column."""
+    import pandas as pd
+
+    frames = [figure(config, **options).assign(config=name) for name, config in configs.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def figure3_summary(frame) -> dict:
+    """Figure 3's headline numbers from a :func:`figure3` frame: fully re-entrant at 1 in
+    flight over single-threaded; all thread-unsafe (one process), worst; N unsafe
+    processes over N single-threaded, worst; fully re-entrant over N processes at the
+    largest N up to 16."""
+    t = frame.set_index(["curve", "inflight"])
+    n = int(min(16, frame["inflight"].max()))
+    unsafe = frame[frame.curve == FIG3_CURVES[1]]
+    return {
+        "reentrant_at_1": float(t.loc[(FIG3_CURVES[3], 1), "speedup_vs_serial"]),
+        "unsafe_one_process_worst": float(unsafe["speedup_vs_serial"].min()),
+        "unsafe_processes_worst": unsafe_overhead(frame)["worst"],
+        "reentrant_vs_processes_n": n,
+        "reentrant_vs_processes": float(t.loc[(FIG3_CURVES[3], n), "throughput"]
+                                        / t.loc[(FIG3_CURVES[0], n), "throughput"]),
     }

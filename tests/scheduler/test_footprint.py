@@ -1,0 +1,34 @@
+"""The real-thread measurements: memory and CPU in a fresh process, busy vs sleep."""
+
+import pytest
+
+from labkit import InputError
+from labkit.lab import find_data
+from labkit.scheduler.hep import footprint
+from labkit.scheduler.hep.config import load
+
+
+def test_footprint_runs_in_a_fresh_process_and_reports_its_own_peak(hipileup):
+    got = footprint.footprint(inflight=20, events=20, time_scale=0.002, max_threads=64)
+    assert got["events"] == 20 and got["inflight"] == 20
+    assert 1 <= got["peak_threads"] <= 64
+    assert got["rss_before_run_gb"] <= got["peak_rss_gb"] < 4
+    assert 0 < got["cpu_share"] <= 1.0 + 1e-9
+    assert got["cpu_s"] == pytest.approx(got["cpu_share"] * got["wall_s"] * got["cores"])
+
+
+def test_busy_and_sleeping_modules_take_the_same_time_one_at_a_time():
+    config = load(find_data("cms/test_config.json"))
+    got = footprint.busy_vs_sleep(config, events=3, time_scale=1.0)
+    # 3 events x 30 ms of modules, one module at a time, either way (at least that long;
+    # a loaded machine stretches a busy-wait, so the upper bound is loose)
+    assert 0.085 <= got["busy_s"] < 1.0
+    assert 0.09 <= got["sleep_s"] < 1.0
+    assert got["difference"] == pytest.approx(abs(got["sleep_s"] / got["busy_s"] - 1))
+
+
+def test_footprint_bad_input():
+    with pytest.raises(InputError, match="events in flight"):
+        footprint.footprint(inflight=0)
+    with pytest.raises(InputError, match="thread limit"):
+        footprint.footprint(inflight=2, max_threads=0)
