@@ -46,3 +46,8 @@ define("cms.coroutines_identical", area="scheduler", notebook="16_cms_coroutines
        text="the same configuration written as coroutines processes the same events with "
             "the same module runs and simulated times as with callbacks",
        paper="identical", rule="true", source="C++ coroutines talk (await/yield)")
+define("cms.figure2_order", area="scheduler", notebook="10_cms_figure2",
+       text="the paper's Figure 1 example (A-D, F1-F3, Paths 1 and 2, EndPath with O) runs "
+            "in the order Sec. 2 narrates for Figure 2, every sentence",
+       paper="narrated order", rule="true",
+       source="libdispatch HEP framework paper, Sec. 2, Figs. 1-2")

@@ -4,7 +4,7 @@ import pytest
 
 from labkit.scheduler.coro import Cancelled, spawn, work
 from labkit.scheduler.hep import study
-from labkit.scheduler.hep.examples import figure2
+from labkit.scheduler.hep.examples import rejecting_example
 from labkit.scheduler.hep.modules import Filter, Producer
 from labkit.scheduler.hep.paths import Path
 from labkit.scheduler.hep.processor import EventProcessor
@@ -103,7 +103,7 @@ def test_coroutine_style_reproduces_callbacks(hipileup):
                             coroutines=True)
     assert a.module_runs == b.module_runs
     assert a.events.end.tolist() == pytest.approx(b.events.end.tolist())
-    config, ends = figure2()
+    config, ends = rejecting_example()
     assert config.modules  # the example also runs as coroutines
 
 
