@@ -37,8 +37,26 @@ class LockedSerialQueue(SerialQueue):
             self.busy = True
         self.runtime._submit(task)
 
+    def suspend(self) -> None:
+        with self.lock:
+            self.suspended += 1
+
+    def resume(self) -> None:
+        with self.lock:
+            self.suspended -= 1
+            if self.suspended < 0:
+                raise RuntimeError(f"queue {self.label!r} resumed more often than suspended")
+            start = not self.suspended and self.parked
+            if start:
+                self.parked = False
+        if start:
+            self._finished()
+
     def _finished(self) -> None:
         with self.lock:
+            if self.suspended:
+                self.parked = True
+                return
             if not self.pending:
                 self.busy = False
                 return

@@ -18,7 +18,7 @@ from labkit.scheduler.runtime import BUSY
 # dependency-driven run must produce: C ends before B, F2 runs long (it ends after F1 but
 # before D), and D starts only when Path 1 reaches F3.
 FIGURE1 = {
-    "A": ((), 1.0), "B": (("A",), 2.0), "C": (("A",), 1.0), "D": ((), 2.5),
+    "A": ((), 1.0), "B": (("A",), 2.0), "C": (("A",), 1.0), "D": ((), 3.0),
     "F1": (("B", "C"), 1.0), "F2": (("C",), 4.0), "F3": (("D",), 1.0), "O": (("C",), 1.0),
 }
 FIGURE1_PATHS = {"Path 1": ("F1", "F3"), "Path 2": ("F2",)}
