@@ -182,11 +182,12 @@ class ThreadRuntime(Runtime):
         except BaseException as exc:  # never lose it: run() re-raises
             self._errors.append(exc)
         finally:
-            queue = task.queue
+            end = self.now()  # before the queue starts its next task: traced runs of one
+            queue = task.queue  # serial queue never overlap
             if queue is not None:
                 queue._finished()
             if self.record:
-                self._trace.append((task.name, task.module, task.event, start, self.now(),
+                self._trace.append((task.name, task.module, task.event, start, end,
                                     -1 if slept_from is not None else core))
             self.tasks_run += 1
             with self._idle:

@@ -98,7 +98,7 @@ class EventProcessor:
         self.end_paths = list(end_paths)
         self.queues = {}
         self._wrapper_class = {}
-        unsafe = runtime.serial_queue("thread-unsafe")
+        unsafe = self.unsafe_queue = runtime.serial_queue("thread-unsafe")
         for module in self.modules.values():
             kind = SAFETY[safety] or module.thread_type
             if serial_io and module.kind == "output":
