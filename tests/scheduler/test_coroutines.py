@@ -167,8 +167,9 @@ def _section_run(backend, use_shared_queue):
     tr = res.trace
     unsafe = tr[tr.module.isin(["U1", "U2"]) & (tr.task == "module")]
     work_rows = tr[(tr.module == "M") & (tr.task == "work")]
-    section = work_rows[(work_rows.end - work_rows.start - 0.7 * scale).abs() < 0.25 * scale]
-    other = work_rows.drop(section.index)
+    work_rows = work_rows.sort_values("start")
+    steps = work_rows.groupby("event").cumcount()  # per event: 0 before, 1 section, 2 after
+    section, other = work_rows[steps == 1], work_rows[steps != 1]
     return res, list(zip(unsafe.start, unsafe.end)), list(zip(section.start, section.end)), \
         list(zip(other.start, other.end))
 
