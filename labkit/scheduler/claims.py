@@ -51,3 +51,8 @@ define("cms.figure2_order", area="scheduler", notebook="10_cms_figure2",
             "in the order Sec. 2 narrates for Figure 2, every sentence",
        paper="narrated order", rule="true",
        source="libdispatch HEP framework paper, Sec. 2, Figs. 1-2")
+define("cms.figure5_modules", area="scheduler", notebook="14_cms_figure5",
+       text="typical (median-work) event: its long periods of one or two modules are track "
+            "finding and fitting, then the converted-photon search, named by the modules "
+            "running in them",
+       paper="tracking, photon conversions", rule="true", source=SOURCE + ", Fig. 5 and Sec. 4")
