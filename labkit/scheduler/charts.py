@@ -48,3 +48,19 @@ def concurrency_step(profile, periods=None, *, title: str = "Modules running"):
         opacity=0.2, color="#e07b22").encode(x="start:Q", x2="end:Q",
                                             tooltip=["first", "duration"])
     return (shade + line).properties(width=560, height=240)
+
+
+def module_timeline(trace, *, title: str = "Timing diagram"):
+    """The paper's Figure 2 layout: one row per module (in order of first start), time
+    across, a bar per run labelled with its event number."""
+    runs = trace[trace["task"] == "module"].copy()
+    runs["event"] = runs["event"].astype(str)
+    order = list(runs.sort_values("start")["module"].drop_duplicates())
+    base = alt.Chart(runs, title=title).encode(
+        x=alt.X("start:Q", title="time (s)"), x2="end:Q",
+        y=alt.Y("module:N", sort=order, title=None),
+        tooltip=["module", "event", "start", "end", "core"])
+    bars = base.mark_bar(height=16, stroke="white").encode(color=alt.Color("event:N"))
+    labels = base.mark_text(dx=3, align="left", color="white", fontSize=10).encode(
+        text=alt.Text("event:N"))
+    return bars + labels

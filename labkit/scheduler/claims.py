@@ -78,3 +78,13 @@ define("cms.memory_2000", area="scheduler", notebook="19_cms_real_threads",
             "peak resident memory in GB, beside the paper's 1.1 GB (and 1/8 of the CPU); "
             "must stay within half of this machine's 24 GB",
        paper=1.1, tolerance=10.9, rule="at_most", unit="GB", source=SOURCE + ", Fig. 4 text")
+define("cms.figure2_order", area="scheduler", notebook="10_cms_figure2",
+       text="the paper's Figure 1 example (A-D, F1-F3, Paths 1 and 2, EndPath with O) runs "
+            "in the order Sec. 2 narrates for Figure 2, every sentence",
+       paper="narrated order", rule="true",
+       source="libdispatch HEP framework paper, Sec. 2, Figs. 1-2")
+define("cms.figure5_modules", area="scheduler", notebook="14_cms_figure5",
+       text="typical (median-work) event: its long periods of one or two modules are track "
+            "finding and fitting, then the converted-photon search, named by the modules "
+            "running in them",
+       paper="tracking, photon conversions", rule="true", source=SOURCE + ", Fig. 5 and Sec. 4")

@@ -64,15 +64,32 @@ class ConcurrentQueue:
 
 
 class SerialQueue:
-    """A private serial queue: one task at a time, in submission order."""
+    """A private serial queue: one task at a time, in submission order.
 
-    __slots__ = ("runtime", "label", "busy", "pending")
+    ``suspend()``/``resume()`` are libdispatch's ``dispatch_suspend``/``dispatch_resume``:
+    a task that suspends its own queue keeps the queue from starting its next task until
+    someone resumes it (a ParallelFor module holds its queue while its pieces run)."""
+
+    __slots__ = ("runtime", "label", "busy", "pending", "suspended", "parked")
 
     def __init__(self, runtime: "Runtime", label: str = "serial"):
         self.runtime = runtime
         self.label = label
         self.busy = False
         self.pending: deque | None = None  # made on first contention: an idle queue is tiny
+        self.suspended = 0
+        self.parked = False  # a task finished while suspended: start the next on resume
+
+    def suspend(self) -> None:
+        self.suspended += 1
+
+    def resume(self) -> None:
+        self.suspended -= 1
+        if self.suspended < 0:
+            raise RuntimeError(f"queue {self.label!r} resumed more often than suspended")
+        if not self.suspended and self.parked:
+            self.parked = False
+            self._finished()
 
     def async_(self, task: Task) -> None:
         task.queue = self
@@ -86,7 +103,9 @@ class SerialQueue:
 
     def _finished(self) -> None:
         """Called by the backend after one of this queue's tasks ran."""
-        if self.pending:
+        if self.suspended:
+            self.parked = True
+        elif self.pending:
             self.runtime._submit(self.pending.popleft())
         else:
             self.busy = False

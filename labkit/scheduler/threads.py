@@ -39,8 +39,26 @@ class LockedSerialQueue(SerialQueue):
             self.busy = True
         self.runtime._submit(task)
 
+    def suspend(self) -> None:
+        with self.lock:
+            self.suspended += 1
+
+    def resume(self) -> None:
+        with self.lock:
+            self.suspended -= 1
+            if self.suspended < 0:
+                raise RuntimeError(f"queue {self.label!r} resumed more often than suspended")
+            start = not self.suspended and self.parked
+            if start:
+                self.parked = False
+        if start:
+            self._finished()
+
     def _finished(self) -> None:
         with self.lock:
+            if self.suspended:
+                self.parked = True
+                return
             if not self.pending:
                 self.busy = False
                 return
@@ -218,12 +236,12 @@ class ThreadRuntime(Runtime):
         except BaseException as exc:  # never lose it: run() re-raises
             self._errors.append(exc)
         finally:
-            queue = task.queue
+            end = self.now()  # before the queue starts its next task: traced runs of one
+            queue = task.queue  # serial queue never overlap
             if queue is not None:
                 queue._finished()
             if self.record:
-                self._trace.append((task.name, task.module, task.event, start, self.now(),
-                                    core))
+                self._trace.append((task.name, task.module, task.event, start, end, core))
             self.tasks_run += 1
 
     def _finish_one(self) -> None:

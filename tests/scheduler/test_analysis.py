@@ -7,14 +7,14 @@ from labkit import InputError
 from labkit.scheduler.hep import study
 from labkit.scheduler.hep.analysis import (concurrency_profile, critical_paths,
                                            low_concurrency_periods, speedup_bound)
-from labkit.scheduler.hep.examples import figure2, synthetic
+from labkit.scheduler.hep.examples import rejecting_example, synthetic
 from labkit.scheduler.hep.processor import steady_throughput
 from labkit.scheduler.hep.serial import SerialFramework
 from labkit.scheduler.runtime import make_runtime
 
 
-def test_critical_path_of_figure2_by_hand():
-    config, _ = figure2()
+def test_critical_path_of_the_rejecting_example_by_hand():
+    config, _ = rejecting_example()
     frame = critical_paths(config, 2)
     # paths need A, B, C? no: F1(A), F2(B), F3(D(B, C)): work = A+B+C+D+F1+F2+F3
     assert frame.work_s.tolist() == pytest.approx([0.10 + 0.20 + 0.15 + 0.10 + 0.15,
@@ -30,7 +30,7 @@ def test_hipileup_speedup_bound(hipileup):
 
 
 def test_serial_framework_sums_work_and_runs_for_real():
-    config, ends = figure2()
+    config, ends = rejecting_example()
     framework = SerialFramework(config.modules, config.paths, ends)
     res = framework.run_on(make_runtime("sim", 1), 4)
     # A + F1 + B + F2 + C + D + F3 + O (odd events: F2 rejects, p2 and the EndPath run)

@@ -72,3 +72,45 @@ def test_bad_config_file_exit_2(capsys, tmp_path):
          "toGet": [{"label": "a", "product": ""}]}], "paths": {}}}))
     code, _, err = call(capsys, "cms", "critical-path", "--config", str(bad), "--json")
     assert code == 2 and "dependency cycle" in err
+
+
+def _parallel_for_config(tmp_path, n_ranges, mtype="demo::EventTimesSleepingParallelForPassFilter"):
+    spec = {"@label": "tracking", "@type": mtype, "eventTimes": [0.01],
+            "threadType": "ThreadSafeBetweenModules", "toGet": []}
+    if n_ranges is not None:
+        spec["nRanges"] = n_ranges
+    path = tmp_path / "imt.json"
+    path.write_text(json.dumps({"process": {"filters": [spec], "paths": {"p": ["tracking"]}}}))
+    return str(path)
+
+
+@pytest.mark.parametrize("n_ranges, message", [
+    (0, "module 'tracking': nRanges must be a positive integer, got 0"),
+    (-3, "nRanges must be a positive integer, got -3"),
+    ("4", "nRanges must be a positive integer, got '4'"),
+    (2.5, "nRanges must be a positive integer, got 2.5"),
+    (True, "nRanges must be a positive integer, got True"),
+    (None, "module 'tracking': type 'demo::EventTimesSleepingParallelForPassFilter' needs "
+           "'nRanges'"),
+])
+def test_bad_n_ranges_exit_2(capsys, tmp_path, n_ranges, message):
+    code, out, err = call(capsys, "cms", "simulate", "--config",
+                          _parallel_for_config(tmp_path, n_ranges), "--cores", "2",
+                          "--inflight", "1", "--events", "2", "--json")
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_unknown_module_type_names_module_and_type(capsys, tmp_path):
+    path = _parallel_for_config(tmp_path, 4, mtype="demo::EventTimesQuantumFilter")
+    code, out, err = call(capsys, "cms", "simulate", "--config", path, "--cores", "2",
+                          "--inflight", "1", "--events", "2", "--json")
+    assert code == 2 and out == ""
+    assert "module 'tracking': unknown module type 'demo::EventTimesQuantumFilter'" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_parallel_for_configuration_simulates(capsys, tmp_path):
+    code, out, _ = call(capsys, "cms", "simulate", "--config", _parallel_for_config(tmp_path, 4),
+                        "--cores", "4", "--inflight", "1", "--events", "3", "--json")
+    assert code == 0 and json.loads(out)["events"] == 3

@@ -95,3 +95,23 @@ def test_real_configurations(hipileup):
     work = np.mean([sum(m["eventTimes"][i % len(m["eventTimes"])] for m in mods)
                     for i in range(100)])
     assert work == pytest.approx(23.88, abs=0.005)
+
+
+def test_every_shipped_configuration_reads_and_runs():
+    """Every configuration of the data folder (the ones the real framework reads) loads and
+    simulates a few events, ParallelFor ones included."""
+    from labkit.scheduler.hep.processor import EventProcessor
+    from labkit.scheduler.runtime import make_runtime
+
+    folder = find_data("cms")
+    if folder is None:
+        pytest.skip("CMS data not available")
+    paths = sorted(p for p in folder.iterdir() if p.suffix in (".config", ".json"))
+    assert len(paths) >= 11
+    for path in paths:
+        config = load(path)
+        raw = json.loads(path.read_text())["process"]
+        assert len(config.modules) == len(raw.get("producers", [])) + len(raw.get("filters", []))
+        result = EventProcessor(make_runtime("sim", 8, record=False), config.modules,
+                                config.paths, inflight=2).run(3)
+        assert (result.events.status == "ok").all(), path.name

@@ -4,7 +4,7 @@ import pytest
 
 from labkit.scheduler.coro import Cancelled, spawn, work
 from labkit.scheduler.hep import study
-from labkit.scheduler.hep.examples import figure2
+from labkit.scheduler.hep.examples import rejecting_example
 from labkit.scheduler.hep.modules import Filter, Producer
 from labkit.scheduler.hep.paths import Path
 from labkit.scheduler.hep.processor import EventProcessor
@@ -103,7 +103,7 @@ def test_coroutine_style_reproduces_callbacks(hipileup):
                             coroutines=True)
     assert a.module_runs == b.module_runs
     assert a.events.end.tolist() == pytest.approx(b.events.end.tolist())
-    config, ends = figure2()
+    config, ends = rejecting_example()
     assert config.modules  # the example also runs as coroutines
 
 
@@ -136,3 +136,56 @@ def test_plain_generator_source():
     ev = proc.run(source()).events
     assert ev.run.tolist() == [0, 0, 1, 1]
     assert ev[ev.run == 1].start.min() >= ev[ev.run == 0].end.max()
+
+
+def _overlaps(intervals):
+    """Pairs of (start, end) intervals that overlap in time (touching is not overlapping)."""
+    ordered = sorted(intervals)
+    return [(a, b) for a, b in zip(ordered, ordered[1:]) if b[0] < a[1] - 1e-9]
+
+
+def _section_run(backend, use_shared_queue):
+    """Thread-unsafe producers U1, U2 and a re-entrant coroutine module M whose middle
+    step (0.7 s) is its thread-unsafe sub-part; 4 events in flight on 8 cores."""
+    scale = 1.0 if backend == "sim" else 0.02
+    rt = make_runtime(backend, 8, time_scale=scale)
+    private = rt.serial_queue("private")
+
+    async def m(event):
+        await work(0.3, SLEEP)
+        await (event.unsafe_queue if use_shared_queue else private)
+        await work(0.7, SLEEP)  # the thread-unsafe section
+        await event.processor.runtime.concurrent
+        await work(0.2, SLEEP)
+        return 1
+
+    mods = [Producer("U1", times=[0.5], wait=SLEEP, thread_type="ThreadUnsafe"),
+            Producer("U2", times=[0.4], wait=SLEEP, thread_type="ThreadUnsafe"),
+            Producer("M", body=m),
+            Filter("F", get=["U1", "U2", "M"], times=[0.0])]
+    res = EventProcessor(rt, mods, [Path("p", ["F"])], inflight=4).run(6)
+    tr = res.trace
+    unsafe = tr[tr.module.isin(["U1", "U2"]) & (tr.task == "module")]
+    work_rows = tr[(tr.module == "M") & (tr.task == "work")]
+    work_rows = work_rows.sort_values("start")
+    steps = work_rows.groupby("event").cumcount()  # per event: 0 before, 1 section, 2 after
+    section, other = work_rows[steps == 1], work_rows[steps != 1]
+    return res, list(zip(unsafe.start, unsafe.end)), list(zip(section.start, section.end)), \
+        list(zip(other.start, other.end))
+
+
+@pytest.mark.parametrize("backend", ["sim", "threads"])
+def test_unsafe_section_excludes_every_thread_unsafe_module(backend):
+    res, unsafe, section, other = _section_run(backend, use_shared_queue=True)
+    assert (res.events.status == "ok").all()
+    assert len(section) == 6 and len(unsafe) == 12
+    assert not _overlaps(unsafe + section)  # nothing thread-unsafe ran beside a section
+    # ... while the re-entrant parts of M did run beside the sections
+    assert any(s[0] < o[1] and o[0] < s[1] for s in section for o in other)
+
+
+def test_a_private_queue_would_not_exclude_them():
+    """The check above can fail: hopping onto a queue of its own, the section overlaps the
+    thread-unsafe modules."""
+    _, unsafe, section, _ = _section_run("sim", use_shared_queue=False)
+    assert _overlaps(unsafe + section)

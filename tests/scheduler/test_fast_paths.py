@@ -7,7 +7,7 @@ from itertools import count
 
 import pytest
 
-from labkit.scheduler.hep.examples import figure2, synthetic
+from labkit.scheduler.hep.examples import rejecting_example, synthetic
 from labkit.scheduler.hep.modules import Source
 from labkit.scheduler.hep.processor import EventProcessor
 from labkit.scheduler.runtime import BUSY, SLEEP, Task, make_runtime
@@ -54,7 +54,7 @@ def test_prefetch_plan_replays_the_work_list_exactly(options):
 
 
 def test_prefetch_plan_with_filters_rejections_and_end_paths():
-    config, end_paths = figure2()
+    config, end_paths = rejecting_example()
     planned, planned_trace = _run(config, end_paths, plans=True, cores=2, inflight=3)
     reference, reference_trace = _run(config, end_paths, plans=False, cores=2, inflight=3)
     assert planned.events.equals(reference.events)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from labkit import InputError
-from labkit.scheduler.hep.examples import figure2
+from labkit.scheduler.hep.examples import rejecting_example
 from labkit.scheduler.hep.modules import (ONE_AT_A_TIME, UNSAFE, Filter, OutputModule,
                                           Producer, Source)
 from labkit.scheduler.hep.paths import EndPath, Path
@@ -25,8 +25,8 @@ def modules_run(result):
     return tr[tr.task == "module"]
 
 
-def test_figure2_latencies_match_hand_computation():
-    config, ends = figure2()
+def test_rejecting_example_latencies_match_hand_computation():
+    config, ends = rejecting_example()
     res = run(config.modules, config.paths, ends, cores=8, events=2)
     # event 0: A .1 -> B .2 -> D .1 -> F3 .05, then O .1 on the EndPath = 0.55
     # event 1: A .1 -> C .25 -> D .1 -> F3 .05 -> O .1 = 0.60
@@ -151,7 +151,7 @@ def test_sim_latency_equals_critical_path_with_unlimited_cores(hipileup):
 
 
 def test_threads_backend_runs_the_same_events():
-    config, ends = figure2()
+    config, ends = rejecting_example()
     sim = run(config.modules, config.paths, ends, cores=2, inflight=2, events=6)
     thr = run(config.modules, config.paths, ends, cores=2, inflight=2, events=6,
               backend="threads")
@@ -168,3 +168,27 @@ def test_deep_dependency_chain_does_not_recurse():
     res = run(mods, [Path("p", ["F"])], events=1)
     assert res.module_runs == depth + 1
     assert res.sim_time_s == pytest.approx(depth * 0.001)
+
+
+@pytest.mark.parametrize("backend,scale", [("sim", 1.0), ("threads", 0.05)])
+def test_output_modules_of_an_endpath_run_in_parallel(backend, scale):
+    sleep = {"wait": "sleep"}
+    mods = [Producer("P", times=[0.5], **sleep), Filter("F", get=["P"], times=[0.0]),
+            *[OutputModule(f"O{i}", get=["P"], times=[1.0], **sleep) for i in (1, 2, 3)]]
+    runtime = make_runtime(backend, 4, time_scale=scale)
+    res = EventProcessor(runtime, mods, [Path("p", ["F"])],
+                         [EndPath("e", ["O1", "O2", "O3"])]).run(1)
+    runs = modules_run(res).set_index("module")
+    starts = runs.loc[["O1", "O2", "O3"], "start"]
+    assert starts.max() - starts.min() <= 0.01 * scale  # together, not one after another
+    ends = runs.loc[["O1", "O2", "O3"], "end"]
+    assert (ends.min() > starts.max()).all()  # all three were running at the same time
+    if backend == "sim":
+        assert res.events.end.iloc[0] == pytest.approx(1.5)
+
+
+def test_output_modules_share_one_core_when_there_is_only_one():
+    mods = [Producer("P", times=[0.5]), Filter("F", get=["P"], times=[0.0]),
+            OutputModule("O1", get=["P"], times=[1.0]), OutputModule("O2", get=["P"], times=[1.0])]
+    res = run(mods, [Path("p", ["F"])], [EndPath("e", ["O1", "O2"])], events=1, cores=1)
+    assert res.events.end.iloc[0] == pytest.approx(2.5)

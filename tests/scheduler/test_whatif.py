@@ -59,3 +59,51 @@ def test_chart_draws_both_curves(config):
     frame = whatif.compute(config, cores=2, inflight=2, events=5)
     spec = whatif.chart(frame).to_dict()
     assert "What if?" in str(spec)
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """A configuration whose modules are of all three thread types."""
+    from dataclasses import replace
+
+    from labkit.scheduler.hep.config import _copy_module
+    from labkit.scheduler.hep.modules import ONE_AT_A_TIME, THREAD_TYPES, UNSAFE
+
+    base = synthetic(producers=24, layers=4, mean_time=0.01, sigma=0.5, seed=5)
+    kinds = [UNSAFE, ONE_AT_A_TIME, THREAD_TYPES[0]]
+    modules = [_copy_module(m, thread_type=kinds[i % 3]) for i, m in enumerate(base.modules)]
+    return replace(base, modules=modules)
+
+
+def test_zero_shares_keep_every_configured_thread_type(mixed):
+    same = whatif.mix_safety(mixed, 0.0, 0.0)
+    assert [m.thread_type for m in same.modules] == [m.thread_type for m in mixed.modules]
+
+
+def test_unchosen_modules_keep_their_thread_type(mixed):
+    from labkit.scheduler.hep.modules import UNSAFE
+
+    changed = whatif.mix_safety(mixed, 0.3, 0.0, seed=1)
+    kept = [(a.thread_type, b.thread_type) for a, b in zip(mixed.modules, changed.modules)
+            if b.thread_type != UNSAFE]
+    assert kept and all(before == after for before, after in kept)
+
+
+def test_zero_shares_what_if_equals_the_configuration_with_unsafe_modules(mixed):
+    frame = whatif.compute(mixed, cores=4, inflight=4, events=10)
+    base = frame[frame.curve == "as configured"].throughput.to_numpy()
+    same = frame[frame.curve == "what if"].throughput.to_numpy()
+    assert (base == same).all()
+
+
+def test_real_minbias_unsafe_modules_survive_zero_shares():
+    from labkit.lab import find_data
+    from labkit.scheduler.hep.config import load
+
+    path = find_data("cms/reco_minbias_sleeping.config")
+    if path is None:
+        pytest.skip("CMS data not available")
+    config = load(path)
+    same = whatif.mix_safety(config, 0.0, 0.0)
+    assert sum(m.thread_type == "ThreadUnsafe" for m in same.modules) == 4
+    assert [m.thread_type for m in same.modules] == [m.thread_type for m in config.modules]

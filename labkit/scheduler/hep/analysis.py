@@ -9,6 +9,8 @@ framework runs nothing else).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from labkit.lab.errors import InputError
@@ -89,8 +91,9 @@ def concurrency_profile(trace, event: int | None = None):
 
 def low_concurrency_periods(profile, *, max_running: int = 2, min_duration: float = 1.0):
     """Merged stretches where at most ``max_running`` modules run for at least
-    ``min_duration`` seconds: ``start, end, duration, modules`` (the longest-running
-    module of the stretch first)."""
+    ``min_duration`` seconds: ``start, end, duration, modules`` (by running time in the
+    stretch, longest first), ``family`` and ``family_share`` (see :func:`family_of`: the
+    family holding most of the stretch's module time, and that share)."""
     import pandas as pd
 
     rows, current = [], None
@@ -106,9 +109,52 @@ def low_concurrency_periods(profile, *, max_running: int = 2, min_duration: floa
             current = None
     if current is not None:
         rows.append(current)
-    out = [(a, b, b - a, ", ".join(sorted(names, key=names.get, reverse=True)))
-           for a, b, names in rows if b - a >= min_duration]
-    return pd.DataFrame(out, columns=["start", "end", "duration", "modules"])
+    out = []
+    for a, b, names in rows:
+        if b - a >= min_duration:
+            family, share = dominant_family(names)
+            out.append((a, b, b - a, ", ".join(sorted(names, key=names.get, reverse=True)),
+                        family, share))
+    return pd.DataFrame(out, columns=["start", "end", "duration", "modules", "family",
+                                      "family_share"])
+
+
+# What the paper names the two long periods of its Figure 5 by, as module labels of the
+# CMS reconstruction: the iterative track finding and fitting steps, and the search for
+# photons converted into electron-positron pairs (conv*, *Conversion*).
+FAMILIES = (
+    ("photon conversions", re.compile(r"(?i)conv")),
+    ("tracking", re.compile(r"^(initial|lowPtTriplet|pixelPair|detachedTriplet|mixedTriplet|"
+                            r"pixelLess|tobTec)Step|^generalTracks$")),
+)
+
+
+def family_of(label: str) -> str:
+    """``tracking``, ``photon conversions`` or ``other``, from the module label."""
+    for family, pattern in FAMILIES:
+        if pattern.search(label):
+            return family
+    return "other"
+
+
+def dominant_family(seconds: dict) -> tuple[str, float]:
+    """The family holding most of ``seconds`` (module -> running seconds), and its share."""
+    total = sum(seconds.values())
+    if total <= 0:
+        return "other", 0.0
+    by_family: dict = {}
+    for label, t in seconds.items():
+        family = family_of(label)
+        by_family[family] = by_family.get(family, 0.0) + t
+    family = max(by_family, key=by_family.get)
+    return family, by_family[family] / total
+
+
+def typical_event(config) -> int:
+    """The stated rule for Figure 5's "typical event": the event (of one eventTimes cycle)
+    whose total module time is the median's nearest."""
+    work = critical_paths(config).work_s
+    return int((work - work.median()).abs().idxmin())
 
 
 def mean_concurrency(trace) -> float:

@@ -6,6 +6,8 @@ A configuration is ``{"process": {"options", "source", "producers", "filters", "
 - ``demo::EventTimes{BusyWait,Sleeping}{Producer,PassFilter}``: per-event ``eventTimes``
   (event ``i`` takes ``eventTimes[i % len]``);
 - ``demo::{BusyWait,Sleeping}{Producer,PassFilter}``: constant ``averageTime``;
+- ``demo::EventTimes{BusyWait,Sleeping}ParallelForPassFilter``: per-event times split into
+  ``nRanges`` parallel pieces (the ``_imt`` configurations);
 - ``demo::PassFilter``, ``demo::ThreadSaferGetterFilter``: no time.
 
 A filter whose label starts with ``output`` is an :class:`OutputModule` (the CMS
@@ -35,6 +37,8 @@ MODULE_TYPES = {
     "EventTimesSleepingProducer": ("producer", SLEEP, "eventTimes"),
     "EventTimesBusyWaitPassFilter": ("filter", BUSY, "eventTimes"),
     "EventTimesSleepingPassFilter": ("filter", SLEEP, "eventTimes"),
+    "EventTimesBusyWaitParallelForPassFilter": ("filter", BUSY, "eventTimes"),
+    "EventTimesSleepingParallelForPassFilter": ("filter", SLEEP, "eventTimes"),
     "BusyWaitProducer": ("producer", BUSY, "averageTime"),
     "SleepingProducer": ("producer", SLEEP, "averageTime"),
     "BusyWaitPassFilter": ("filter", BUSY, "averageTime"),
@@ -70,7 +74,7 @@ class Configuration:
 
 def _copy_module(module: Module, **changes) -> Module:
     options = dict(get=module.get, times=module.times, wait=module.wait,
-                   thread_type=module.thread_type, body=module.body)
+                   thread_type=module.thread_type, body=module.body, n_ranges=module.n_ranges)
     options.update(changes)
     return type(module)(module.label, **options)
 
@@ -115,10 +119,15 @@ def _module(spec, where: str) -> Module:
                                              for g in gets):
         raise InputError(f"module {label!r}: toGet must be a list of {{label, product}}")
     get = list(dict.fromkeys(g["label"] for g in gets))
+    n_ranges = None
+    if "ParallelFor" in suffix:
+        if "nRanges" not in spec:
+            raise InputError(f"module {label!r}: type {mtype!r} needs 'nRanges'")
+        n_ranges = spec["nRanges"]
     cls = Producer if kind == "producer" else (OutputModule if label.startswith("output")
                                                else Filter)
     return cls(label, get=get, times=_times(label, spec, source), wait=wait,
-               thread_type=thread_type)
+               thread_type=thread_type, n_ranges=n_ranges)
 
 
 def _ordered(modules: list) -> list:

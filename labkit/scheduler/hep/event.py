@@ -47,6 +47,13 @@ class Event:
                     wrapper = self.wrappers[label] = cls(module, self, queue)
         return wrapper
 
+    @property
+    def unsafe_queue(self):
+        """The serial queue every thread-unsafe module shares: a coroutine that does
+        ``await event.unsafe_queue`` runs its next steps excluded from all of them (a
+        thread-unsafe sub-part of an otherwise re-entrant module)."""
+        return self.processor.unsafe_queue
+
     def product(self, label: str):
         """A data product already made (callback-style modules list it in ``get``)."""
         return self.products[label]

@@ -1,6 +1,6 @@
-"""Small hand-made configurations: the paper's Figure 2 example and a synthetic
-workload generator (DAG shape and timing distributions) for what-if studies without
-the CMS data."""
+"""Small hand-made configurations: the paper's Figure 1/2 example, a small graph with a
+rejecting filter, and a synthetic workload generator (DAG shape and timing distributions)
+for what-if studies without the CMS data."""
 
 from __future__ import annotations
 
@@ -13,9 +13,40 @@ from labkit.scheduler.hep.paths import EndPath, Path
 from labkit.scheduler.runtime import BUSY
 
 
-def figure2(wait: str = BUSY) -> tuple[Configuration, list]:
-    """The paper's small example: producers A-D, filters F1-F3 on two paths, and an
-    output module O on the EndPath. Returns (configuration, end paths)."""
+# The paper's Figure 1: module -> (what it gets, seconds). Times are ours (the paper gives
+# none); they are chosen so that the order the paper narrates for Figure 2 is the one a
+# dependency-driven run must produce: C ends before B, F2 runs long (it ends after F1 but
+# before D), and D starts only when Path 1 reaches F3.
+FIGURE1 = {
+    "A": ((), 1.0), "B": (("A",), 2.0), "C": (("A",), 1.0), "D": ((), 3.0),
+    "F1": (("B", "C"), 1.0), "F2": (("C",), 4.0), "F3": (("D",), 1.0), "O": (("C",), 1.0),
+}
+FIGURE1_PATHS = {"Path 1": ("F1", "F3"), "Path 2": ("F2",)}
+FIGURE1_END_PATHS = {"EndPath": ("O",)}
+
+
+def figure2(wait: str = BUSY, times: dict | None = None) -> tuple[Configuration, list]:
+    """The paper's Figure 1 example, whose timing diagram is its Figure 2: producers A, B,
+    C, D (B and C get A); filters F1 (gets B and C), F2 (gets C, runs long), F3 (gets D);
+    Path 1 = F1 then F3, Path 2 = F2; an EndPath holding the output module O (gets C).
+    ``times`` overrides module seconds by label. Returns (configuration, end paths)."""
+    seconds = {label: t for label, (_, t) in FIGURE1.items()}
+    seconds.update(times or {})
+    modules = []
+    for label, (get, _) in FIGURE1.items():
+        cls = Producer if label in "ABCD" else (OutputModule if label == "O" else Filter)
+        modules.append(cls(label, get=get, times=[seconds[label]], wait=wait))
+    paths = [Path(name, labels) for name, labels in FIGURE1_PATHS.items()]
+    end_paths = [EndPath(name, labels) for name, labels in FIGURE1_END_PATHS.items()]
+    config = Configuration(name="figure1", modules=modules, paths=paths, events=1,
+                           inflight=1, busy_wait_scale=2.2e7)
+    return config, end_paths
+
+
+def rejecting_example(wait: str = BUSY) -> tuple[Configuration, list]:
+    """A small graph with a rejecting filter: producers A-D, filters F1-F3 on two paths
+    (F2 rejects odd events), an output module O on the EndPath. Returns (configuration,
+    end paths). Tests use it for hand-computed latencies and critical paths."""
     def producer(label, t, get=()):
         return Producer(label, get=get, times=t, wait=wait)
 
@@ -29,7 +60,7 @@ def figure2(wait: str = BUSY) -> tuple[Configuration, list]:
         OutputModule("O", get=["C", "D"], times=[0.10], wait=wait),
     ]
     paths = [Path("p1", ["F1", "F2"]), Path("p2", ["F3"])]
-    config = Configuration(name="figure2", modules=modules, paths=paths, events=4,
+    config = Configuration(name="rejecting-example", modules=modules, paths=paths, events=4,
                            inflight=2, busy_wait_scale=2.2e7)
     return config, [EndPath("e", ["O"])]
 

@@ -8,6 +8,11 @@ a wait kind (busy-wait or sleeping) and a thread-safety type:
 - ``ONE_AT_A_TIME`` (ThreadSafeBetweenModules): one event at a time (own serial queue);
 - ``UNSAFE`` (ThreadUnsafe): one serial queue shared by all thread-unsafe modules.
 
+``n_ranges`` makes it a ParallelFor module (toy-mt-framework's ``...ParallelForPassFilter``,
+the paper's "parallelize inside the long modules"): its time on an event is split into
+that many equal pieces run in parallel on the global queue, while the module keeps its own
+queue (a one-event-at-a-time module stays one event at a time).
+
 ``body`` is what the module computes: a plain function ``body(event)`` or an
 ``async def`` coroutine (then it declares its own work with ``await work(...)`` and
 pulls data with ``await event.get(label)``).
@@ -32,11 +37,15 @@ class Module:
     kind = "module"
 
     def __init__(self, label: str, *, get=(), times=(0.0,), wait: str = BUSY,
-                 thread_type: str = REENTRANT, body=None):
+                 thread_type: str = REENTRANT, body=None, n_ranges: int | None = None):
         if wait not in WAITS:
             raise InputError(f"module {label!r}: wait must be one of {WAITS}, got {wait!r}")
         if thread_type not in THREAD_TYPES:
             raise InputError(f"module {label!r}: unknown threadType {thread_type!r}")
+        if n_ranges is not None and (isinstance(n_ranges, bool) or not isinstance(n_ranges, int)
+                                     or n_ranges < 1):
+            raise InputError(f"module {label!r}: nRanges must be a positive integer, "
+                             f"got {n_ranges!r}")
         times = [float(t) for t in times]
         if not times or any(not (t >= 0) for t in times):
             raise InputError(f"module {label!r}: times must be non-negative numbers")
@@ -48,6 +57,7 @@ class Module:
         self.sleeps = wait == SLEEP
         self.thread_type = thread_type
         self.body = body
+        self.n_ranges = n_ranges
         self.is_coroutine = inspect.iscoroutinefunction(body)
 
     def work(self, index: int) -> float:

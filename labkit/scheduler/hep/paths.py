@@ -1,8 +1,10 @@
-"""Paths and EndPaths: ordered lists of filters (an output module ends a path).
+"""Paths and EndPaths.
 
-All Paths of an event run concurrently; a "wait for paths" task group lets the EndPaths
-start only once every Path has finished (as the paper's output modules wait for all
-trigger paths).
+A Path is an ordered list of filters, run in sequence for an event and stopped by the
+first rejection. An EndPath holds output modules, which are independent of each other, so
+they all start together for an event (the paper, Sec. 2). All Paths of an event run
+concurrently; a "wait for paths" task group lets the EndPaths start only once every Path
+has finished (the decision to store an event depends on the Paths).
 """
 
 from __future__ import annotations
@@ -35,9 +37,32 @@ class Path:
 
 
 class EndPath(Path):
-    """A path run after every Path of the event finished."""
+    """Output modules run after every Path of the event finished, all at once."""
 
     end = True
+
+    def start(self, event, done) -> None:
+        """Start every output module of this EndPath on ``event``; ``done()`` once all
+        of them finished."""
+        remaining = len(self.labels)
+        if not remaining:
+            event.path_results[self.name] = True
+            done()
+            return
+        lock = event.lock
+        state = [remaining]
+
+        def finished():
+            with lock:
+                state[0] -= 1
+                last = state[0] == 0
+            if last:
+                wrappers = [event.wrapper(label) for label in self.labels]
+                event.path_results[self.name] = all(w.error is None for w in wrappers)
+                done()
+
+        for label in self.labels:
+            event.wrapper(label).prefetch_and_run(finished)
 
 
 def run_paths(runtime, event, paths, then) -> None:

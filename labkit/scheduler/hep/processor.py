@@ -19,7 +19,9 @@ from labkit.scheduler.coro import Driver
 from labkit.scheduler.hep.event import Event
 from labkit.scheduler.hep.modules import ONE_AT_A_TIME, REENTRANT, UNSAFE, Source
 from labkit.scheduler.hep.paths import run_paths
-from labkit.scheduler.hep.wrappers import FilterWrapper, PrefetchPlan, ProducerWrapper
+from labkit.scheduler.hep.wrappers import (FilterWrapper, ParallelForFilterWrapper,
+                                           ParallelForProducerWrapper, PrefetchPlan,
+                                           ProducerWrapper)
 from labkit.scheduler.runtime import Task
 
 SAFETY = {"as-config": None, "reentrant": REENTRANT, "one-at-a-time": ONE_AT_A_TIME,
@@ -31,6 +33,14 @@ def check_positive(name: str, value) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise InputError(f"{name} must be a positive integer, got {value!r}")
     return value
+
+
+def wrapper_class(module):
+    """The per-event wrapper class of ``module``: producer or filter, ParallelFor or not."""
+    producer = module.kind == "producer"
+    if module.n_ranges:
+        return ParallelForProducerWrapper if producer else ParallelForFilterWrapper
+    return ProducerWrapper if producer else FilterWrapper
 
 
 def steady_throughput(events, inflight: int, warmup: int | None = None) -> float:
@@ -89,7 +99,7 @@ class EventProcessor:
         self.end_paths = list(end_paths)
         self.queues = {}
         self._wrapper_class = {}
-        unsafe = runtime.serial_queue("thread-unsafe")
+        unsafe = self.unsafe_queue = runtime.serial_queue("thread-unsafe")
         for module in self.modules.values():
             kind = SAFETY[safety] or module.thread_type
             if serial_io and module.kind == "output":
@@ -101,8 +111,7 @@ class EventProcessor:
             else:
                 queue = unsafe
             self.queues[module.label] = queue
-            self._wrapper_class[module.label] = (ProducerWrapper if module.kind == "producer"
-                                                 else FilterWrapper)
+            self._wrapper_class[module.label] = wrapper_class(module)
         self.wrapper_parts = {label: (self._wrapper_class[label], m, self.queues[label])
                               for label, m in self.modules.items()}
         self.group_class = runtime.group_class

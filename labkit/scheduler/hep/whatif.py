@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from labkit.lab.errors import InputError
 from labkit.scheduler.hep.config import _copy_module
-from labkit.scheduler.hep.modules import ONE_AT_A_TIME, REENTRANT, UNSAFE
+from labkit.scheduler.hep.modules import ONE_AT_A_TIME, UNSAFE
 from labkit.scheduler.hep.study import prepare, run_framework, run_serial
 
 
@@ -26,7 +26,8 @@ def scale_slowest(config, count: int, speedup: float):
 
 
 def mix_safety(config, unsafe_share: float, one_at_a_time_share: float, seed: int = 0):
-    """Make a random share of modules thread-unsafe and another one-event-at-a-time."""
+    """Make a random share of modules thread-unsafe and another one-event-at-a-time;
+    every other module keeps its configured thread type (so zero shares change nothing)."""
     if not (0 <= unsafe_share <= 1 and 0 <= one_at_a_time_share <= 1
             and unsafe_share + one_at_a_time_share <= 1):
         raise InputError("shares must be in [0, 1] and sum to at most 1")
@@ -35,7 +36,7 @@ def mix_safety(config, unsafe_share: float, one_at_a_time_share: float, seed: in
     for m in config.modules:
         u = rng.random()
         kind = (UNSAFE if u < unsafe_share else
-                ONE_AT_A_TIME if u < unsafe_share + one_at_a_time_share else REENTRANT)
+                ONE_AT_A_TIME if u < unsafe_share + one_at_a_time_share else m.thread_type)
         modules.append(_copy_module(m, thread_type=kind))
     return replace(config, modules=modules)
 

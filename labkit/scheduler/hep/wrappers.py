@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from labkit.scheduler.coro import Cancelled, Driver
 from labkit.scheduler.hep.event import ModuleFailure
-from labkit.scheduler.runtime import BUSY, Task
+from labkit.scheduler.runtime import BUSY, SLEEP, Task
 
 IDLE, PREFETCHING, DONE = 0, 1, 2
 
@@ -318,6 +318,52 @@ class ProducerWrapper(ModuleWrapper):
 class FilterWrapper(ModuleWrapper):
     """Keeps the filter's decision (shared by every path holding the filter)."""
 
+    __slots__ = ()
+
+
+class ParallelForMixin:
+    """A ParallelFor module (``spec.n_ranges`` pieces): on its own queue it suspends the
+    queue, puts its pieces on the global queue, and when the last piece is done resumes
+    the queue and runs the module (its body, its waiters) as any module does."""
+
+    __slots__ = ()
+
+    def _go(self) -> None:
+        spec = self.spec
+        if spec.is_coroutine:  # a coroutine declares its own work
+            ModuleWrapper._go(self)
+            return
+        self.home.async_(Task(self._split, 0.0, BUSY, "parallel-for", spec.label,
+                              self.ev.index))
+
+    def _split(self) -> None:
+        spec, home = self.spec, self.home
+        runtime = self.ev.processor.runtime
+        if hasattr(home, "suspend"):
+            home.suspend()
+        n = spec.n_ranges
+        group = runtime.group()
+        for _ in range(n):
+            group.enter()
+        piece = self.work / n
+        wait = SLEEP if self.sleep else BUSY
+        for _ in range(n):
+            runtime.concurrent.async_(Task(group.leave, piece, wait, "range", spec.label,
+                                           self.ev.index))
+        group.notify(runtime.concurrent, Task(self._joined, 0.0, BUSY, "parallel-for-done",
+                                              spec.label, self.ev.index))
+
+    def _joined(self) -> None:
+        if hasattr(self.home, "resume"):
+            self.home.resume()
+        self.fn()
+
+
+class ParallelForFilterWrapper(ParallelForMixin, FilterWrapper):
+    __slots__ = ()
+
+
+class ParallelForProducerWrapper(ParallelForMixin, ProducerWrapper):
     __slots__ = ()
 
 
