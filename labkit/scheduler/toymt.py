@@ -263,59 +263,25 @@ def fit_overshoot(requested, measured) -> tuple[float, float]:
 
 
 # -- labkit on the same configuration ---------------------------------------------------
-OVERHEAD_MAKERS = ("from_calibration", "load_calibration", "calibrated", "load")
-OVERHEAD_KEYWORDS = ("overhead", "overhead_model", "overheads")
-THREAD_LIMIT_KEYWORDS = ("max_threads", "thread_limit", "threads")
-
-
-def _runtime_class(backend: str):
-    if backend == "sim":
-        from labkit.scheduler.sim import SimRuntime
-
-        return SimRuntime
-    if backend == "threads":
-        from labkit.scheduler.threads import ThreadRuntime
-
-        return ThreadRuntime
-    raise InputError(f"unknown backend {backend!r}: choose sim or threads")
-
-
-def _keyword(backend: str, names) -> str | None:
-    import inspect
-
-    params = inspect.signature(_runtime_class(backend).__init__).parameters
-    return next((name for name in names if name in params), None)
-
-
 def overhead_options(backend: str = "sim", path=None) -> tuple[dict, str]:
-    """Runtime options that switch on labkit's per-task overhead model with the measured
-    calibration, and a sentence saying what was used.
+    """Runtime options that switch on labkit's per-task overhead model
+    (:mod:`labkit.scheduler.overhead`) with the real framework's measured calibration, and
+    a sentence saying what was used. Both backends take it as ``overhead=``."""
+    from labkit.scheduler import overhead
 
-    ``labkit.scheduler.overhead`` (the model) is built separately from this peer: when it
-    is absent, or its entry point or the runtime's keyword is not one this adapter knows
-    (``OVERHEAD_MAKERS`` x ``OVERHEAD_KEYWORDS``), the answer is ``{}`` and the sentence
-    says "zero overhead" and why, so no comparison silently runs without it."""
     path = Path(path or CALIBRATION)
     load_calibration(path)  # refuse a bad file before anything runs
-    try:
-        from labkit.scheduler import overhead
-    except ImportError:
-        return {}, "zero overhead (labkit.scheduler.overhead is not in this build)"
-    maker = next((n for n in OVERHEAD_MAKERS if callable(getattr(overhead, n, None))), None)
-    make = getattr(overhead, maker) if maker else None
-    keyword = _keyword(backend, OVERHEAD_KEYWORDS)
-    if make is None or keyword is None:
-        missing = (f"no {'/'.join(OVERHEAD_MAKERS)} in labkit.scheduler.overhead" if make is None
-                   else f"the {backend} runtime takes none of {'/'.join(OVERHEAD_KEYWORDS)}=")
-        return {}, f"zero overhead ({missing}: the adapter in labkit.scheduler.toymt needs it)"
-    model = make(path)
-    return {keyword: model}, f"overhead model overhead.{maker}({path.name}) as {keyword}="
+    if backend not in ("sim", "threads"):
+        raise InputError(f"unknown backend {backend!r}: choose sim or threads")
+    model = overhead.from_file(path, f"toy-mt-framework ({path.name})")
+    return {"overhead": model}, f"overhead model calibrated on toy-mt-framework ({path.name})"
 
 
-def thread_limit_keyword(backend: str) -> str | None:
-    """The runtime keyword that caps its thread pool (None: this build has no thread limit,
-    and a configuration's nThreads cannot be honoured)."""
-    return _keyword(backend, THREAD_LIMIT_KEYWORDS)
+def thread_limit_keyword(backend: str) -> str:
+    """The runtime keyword that caps its thread pool (both backends: ``max_threads``)."""
+    if backend not in ("sim", "threads"):
+        raise InputError(f"unknown backend {backend!r}: choose sim or threads")
+    return "max_threads"
 
 
 def folded_costs(config, scale: float, calibration: dict):

@@ -149,7 +149,8 @@ def test_the_real_peer_sleeps_what_it_is_asked():
     out = toymt.run_peer(toymt.chain_config(modules, seconds, events=2))
     assert out["events"] == 2 and out["threads"] == 1
     per_module = out["real_s"] / (2 * modules)
-    assert seconds < per_module < seconds + 0.005  # usleep never returns early
+    assert seconds < per_module  # usleep never returns early (no upper bound: a loaded
+    # machine makes it overshoot by any amount)
 
 
 @pytest.mark.parametrize("argv, match", [
@@ -219,27 +220,17 @@ def test_run_labkit_agrees_with_the_study_runner(minbias_raw):
     assert out["rate"] == pytest.approx(12 / float(ref.events["end"].max()))
 
 
-class _WithOverhead:
-    def __init__(self, cores=1, *, overhead=None, max_threads=None):
-        pass
+def test_overhead_options_carry_the_real_frameworks_calibration():
+    from labkit.scheduler.overhead import FIELDS
 
-
-def test_overhead_adapter_says_zero_overhead_when_the_model_is_missing(monkeypatch):
-    import types
-
-    monkeypatch.setitem(sys.modules, "labkit.scheduler.overhead", None)  # import fails
     options, said = toymt.overhead_options("sim")
-    assert options == {} and said.startswith("zero overhead")
-    fake = types.ModuleType("labkit.scheduler.overhead")
-    fake.from_calibration = lambda path: ("model", Path(path).name)
-    monkeypatch.setitem(sys.modules, "labkit.scheduler.overhead", fake)
-    monkeypatch.setattr(toymt, "_runtime_class", lambda backend: object)
-    options, said = toymt.overhead_options("sim")
-    assert options == {} and "zero overhead" in said and "takes none" in said
-    monkeypatch.setattr(toymt, "_runtime_class", lambda backend: _WithOverhead)
-    options, said = toymt.overhead_options("sim")
-    assert options == {"overhead": ("model", "toymt.json")} and "from_calibration" in said
-    assert toymt.thread_limit_keyword("sim") == "max_threads"
+    model = options["overhead"]
+    measured = json.loads(toymt.CALIBRATION.read_text())
+    assert [getattr(model, name) for name in FIELDS] == [measured[name] for name in FIELDS]
+    assert not model.is_zero and "toy-mt-framework" in said
+    assert toymt.thread_limit_keyword("threads") == "max_threads"
+    with pytest.raises(InputError, match="unknown backend"):
+        toymt.overhead_options("gpu")
 
 
 def _raw_rows(rows):
@@ -303,7 +294,8 @@ def test_refresh_sim_resimulates_only_the_sim_rows(tmp_path):
     assert sorted(fresh["side"]) == ["sim", "threads", "toymt"]
     sim = fresh[fresh["side"] == "sim"]["rate"].item()
     config = parse(toymt.read_raw(find_data(toymt.CONFIG_FILES["hipileup"])), "hipileup")
-    again = toymt.run_labkit(config, backend="sim", inflight=2, events=4, scale=0.05)["rate"]
+    again = toymt.run_labkit(config, backend="sim", inflight=2, events=4, scale=0.05,
+                             threads=6)["rate"]  # the row's pool: nThreads = N + 4
     assert sim == pytest.approx(again) and sim > 0
     raw.drop(columns="scale").to_csv(path, index=False)
     with pytest.raises(InputError, match="older bench"):
