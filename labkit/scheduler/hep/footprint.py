@@ -3,8 +3,10 @@ the paper's check that busy-wait and usleep modules agree.
 
 :func:`footprint` runs the high-pileup configuration with sleeping modules on the
 threads backend (each sleeping module blocks a worker thread, up to ``max_threads``) in
-a fresh Python process, so that its peak resident memory (``ru_maxrss``) and CPU time
-are the run's own: the paper reports 1.1 GB resident and 1/8 of the CPU at 2000 events in
+a fresh Python process, so that its peak resident memory and CPU time are the run's own
+(the peak is ``VmHWM``, the high-water mark of the process's own address space: Linux
+carries ``ru_maxrss`` across ``execve``, so a child of a large process would report the
+parent's size): the paper reports 1.1 GB resident and 1/8 of the CPU at 2000 events in
 flight. ``cpu_share`` is CPU seconds / (wall seconds x this machine's cores).
 
 :func:`busy_vs_sleep` runs a configuration where busy-wait and sleeping modules should
@@ -41,6 +43,11 @@ def _status_kb(field: str) -> int:
     return 0
 
 
+def _peak_rss_kb() -> int:
+    """This address space's peak resident memory (kB): VmHWM, else ru_maxrss."""
+    return _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def measure_here(*, inflight: int, events: int, time_scale: float,
                  max_threads: int | None = 2048) -> dict:
     """Run in this process and measure (call it in a fresh process: see :func:`footprint`)."""
@@ -52,7 +59,7 @@ def measure_here(*, inflight: int, events: int, time_scale: float,
     cores = os.cpu_count() or 1
     study.run_framework(config, cores=cores, inflight=1, events=1, backend="threads",
                         time_scale=1e-9)  # imports, numba calibration: not the run's cost
-    before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before_kb = _peak_rss_kb()
     cpu0, wall0 = os.times(), time.perf_counter()
     result = study.run_framework(config, cores=cores, inflight=inflight, events=events,
                                  backend="threads", time_scale=time_scale,
@@ -60,7 +67,7 @@ def measure_here(*, inflight: int, events: int, time_scale: float,
     wall = time.perf_counter() - wall0
     cpu1 = os.times()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _peak_rss_kb()
     return {"inflight": inflight, "events": int(len(result.events)), "time_scale": time_scale,
             "max_threads": max_threads, "real_data": real,
             "peak_rss_gb": peak_kb / 1024 ** 2, "rss_before_run_gb": before_kb / 1024 ** 2,
