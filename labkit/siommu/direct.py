@@ -6,8 +6,9 @@ process, as BypassD's open does. A read goes the way the SSD would take it: the 
 library turns ``(fd, offset)`` into virtual block addresses, every block is translated by
 the SIOMMU unit (TLB, then walk; a missing entry or permission is a fault), and the
 translated physical blocks are read from the image file with ``pread`` (O_DIRECT when the
-host file system allows it), physically contiguous blocks in one call. A fault raises
-:class:`Fault`; nothing is read for a request that faults.
+host file system allows it), physically contiguous blocks in one call; the holes of a
+sparse file read as zeros, as the kernel's would. A fault raises :class:`Fault`; nothing
+is read for a request that faults.
 """
 
 from __future__ import annotations
@@ -128,36 +129,52 @@ class DirectImage:
         return self.machine.kernel.address(pasid, fd, offset)[1]
 
     def read(self, pasid: int, fd: int, offset: int, length: int) -> bytes:
-        """``length`` bytes of the file at ``offset``, through the SIOMMU (Fault if refused)."""
+        """``length`` bytes of the file at ``offset``, through the SIOMMU (Fault if refused).
+
+        The user library maps each logical block to the virtual block the kernel mapped
+        for it on open; a hole of a sparse file has none and reads as zeros."""
         t0 = time.perf_counter_ns()
         _check_span(offset, length)
         handle = self._handle(pasid, fd)
         if offset + length > handle.size:
             raise Fault("past_end", f"bytes {offset}..{offset + length} of {handle.path!r} "
                                     f"({handle.size} bytes)")
-        base = self.machine.kernel.address(pasid, fd, offset & ~(PAGE_SIZE - 1))[1]
+        layout = self.layouts[handle.path]
+        base = self.machine.kernel.address(pasid, fd, 0)[1] >> PAGE_SHIFT
+        first, last = offset >> PAGE_SHIFT, (offset + length - 1) >> PAGE_SHIFT
+        pages = []
+        for logical in range(first, last + 1):
+            index = layout.index_of(logical)
+            pages.append(None if index is None else base + index)
         self.stages.userlib += time.perf_counter_ns() - t0
-        return self.read_virtual(pasid, base + (offset & (PAGE_SIZE - 1)), length)
+        return self._serve(pasid, pages, offset & (PAGE_SIZE - 1), length)
 
     def read_virtual(self, pasid: int, address: int, length: int) -> bytes:
         """What the SSD does with a request naming virtual byte ``address``: translate each
         block under ``pasid``, then read the physical blocks (a forged address faults)."""
-        t0 = time.perf_counter_ns()
         _check_span(address, length)
         first, last = address >> PAGE_SHIFT, (address + length - 1) >> PAGE_SHIFT
+        return self._serve(pasid, list(range(first, last + 1)), address & (PAGE_SIZE - 1), length)
+
+    def _serve(self, pasid: int, pages, skip: int, length: int) -> bytes:
+        """Translate every virtual block (None: a hole), then read the physical blocks in
+        contiguous runs; nothing is read if any translation faults."""
+        t0 = time.perf_counter_ns()
         physical = []
-        for page in range(first, last + 1):
+        for page in pages:
+            if page is None:
+                physical.append(None)
+                continue
             t = self.machine.unit.translate(Request(1, pasid, DEVICE, page << PAGE_SHIFT))
             if not t.ok:
                 self.stages.translate += time.perf_counter_ns() - t0
                 raise Fault(t.fault, f"PASID {pasid}, virtual block {page}")
             physical.append(t.physical_page)
         t1 = time.perf_counter_ns()
-        chunks = [self._pread_run(start, count) for start, count in _runs(physical)]
+        chunks = [bytes(count * PAGE_SIZE) if start is None else self._pread_run(start, count)
+                  for start, count in _runs(physical)]
         t2 = time.perf_counter_ns()
-        data = b"".join(chunks)
-        skip = address & (PAGE_SIZE - 1)
-        out = data[skip:skip + length]
+        out = b"".join(chunks)[skip:skip + length]
         t3 = time.perf_counter_ns()
         self.stages.translate += t1 - t0
         self.stages.device += t2 - t1
@@ -179,10 +196,12 @@ def _check_span(offset, length) -> None:
 
 
 def _runs(blocks):
-    """``(first, count)`` of each run of consecutive block numbers, in order."""
+    """``(first, count)`` of each run of consecutive block numbers, in order; a run of
+    holes (None) is ``(None, count)``."""
     runs = []
     for b in blocks:
-        if runs and runs[-1][0] + runs[-1][1] == b:
+        if runs and ((b is None and runs[-1][0] is None) or
+                     (b is not None and runs[-1][0] is not None and runs[-1][0] + runs[-1][1] == b)):
             runs[-1][1] += 1
         else:
             runs.append([b, 1])

@@ -26,7 +26,7 @@ _LEAF = re.compile(r"^\s*(\d+)/\s*(\d+)\s+\d+/\s*\d+\s+(\d+)\s*-\s*(\d+)\s+(\d+)
 @dataclass(frozen=True)
 class FileLayout:
     """A regular file of the image: its size and its extents ``(logical, physical, length)``
-    in blocks, sorted by logical block."""
+    in blocks, sorted by logical block; logical blocks no extent covers are holes."""
 
     path: str
     size: int
@@ -34,7 +34,20 @@ class FileLayout:
 
     @property
     def blocks(self) -> int:
+        """Blocks with data (a sparse file's holes have none)."""
         return sum(length for _, _, length in self.extents)
+
+    def index_of(self, logical: int) -> int | None:
+        """Position of logical block ``logical`` among the file's data blocks (the order
+        the model's file system lists them), or None inside a hole."""
+        index = 0
+        for start, _, length in self.extents:
+            if logical < start:
+                return None
+            if logical < start + length:
+                return index + logical - start
+            index += length
+        return None
 
 
 def _tool(name: str) -> str:
@@ -141,15 +154,11 @@ def files(image) -> list[FileLayout]:
     out = []
     for path, size in _listing(image, "/"):
         layout = FileLayout(path, size, extents(image, path) if size else ())
-        need = -(-size // BLOCK_SIZE)
-        covered, expected = 0, 0
+        end = 0
         for logical, physical, length in layout.extents:
-            if logical != expected or physical + length > info["blocks"]:
-                raise InputError(f"image {str(image)!r}: file {path!r} has a hole or an extent "
-                                 f"outside the image at logical block {logical}")
-            expected, covered = logical + length, covered + length
-        if covered < need:
-            raise InputError(f"image {str(image)!r}: file {path!r} has {covered} blocks "
-                             f"for {size} bytes")
+            if logical < end or physical + length > info["blocks"]:
+                raise InputError(f"image {str(image)!r}: file {path!r} has overlapping extents "
+                                 f"or one outside the image at logical block {logical}")
+            end = logical + length
         out.append(layout)
     return out

@@ -25,6 +25,17 @@ def tree(tmp_path_factory):
         path.parent.mkdir(parents=True, exist_ok=True)
         contents["/" + name] = rng.bytes(size)
         path.write_bytes(contents["/" + name])
+    sparse = bytearray(40 * 4096 + 123)       # 13 data islands: a depth-1 extent tree
+    for island in range(13):
+        at = island * 3 * 4096 + 7
+        sparse[at:at + 5000] = rng.bytes(5000)
+    contents["/sparse.bin"] = bytes(sparse)
+    with open(root / "src" / "sparse.bin", "wb") as f:
+        for island in range(13):            # write only the islands: the rest stays holes
+            at = island * 3 * 4096 + 7
+            f.seek(at)
+            f.write(sparse[at:at + 5000])
+        f.truncate(len(sparse))
     img = image.build(root / "src", root / "fs.ext4")
     return root, img, contents
 
@@ -40,7 +51,11 @@ def test_listing_and_extents_cover_every_file(tree):
     assert set(layouts) == set(contents)
     for path, data in contents.items():
         assert layouts[path].size == len(data)
-        assert layouts[path].blocks == -(-len(data) // 4096)
+        if path != "/sparse.bin":
+            assert layouts[path].blocks == -(-len(data) // 4096)
+    sparse = layouts["/sparse.bin"]
+    assert len(sparse.extents) >= 13 and sparse.blocks < 41   # holes hold no blocks
+    assert sparse.index_of(0) == 0 and sparse.index_of(2) is None
 
 
 def test_every_byte_read_through_the_model_equals_the_file(tree):
@@ -113,7 +128,7 @@ def test_cli_build_files_read_and_bad_input(tree, tmp_path, capsys):
     out = tmp_path / "cli.ext4"
     assert main(["siommu", "image", "build", str(root / "src"),
                  "--out", str(out), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["files"] == len(SIZES)
+    assert json.loads(capsys.readouterr().out)["files"] == len(SIZES) + 1
     assert main(["siommu", "image", "files", str(out), "--json"]) == 0
     listed = {f["path"]: f["size"] for f in json.loads(capsys.readouterr().out)["files"]}
     assert listed == {p: len(d) for p, d in contents.items()}
