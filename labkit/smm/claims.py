@@ -70,3 +70,8 @@ define("smm.wrap_identical", area="smm", notebook="37_smm_wrap",
 define("smm.wrap_speedup", area="smm", notebook="37_smm_wrap",
        text="a loop of 100,000 5x5x5 products, unmodified: wrapped / plain numpy speed",
        paper=2.0, rule="at_least", source="issue 15 speed target (LIBXSMM samples/wrap)")
+define("smm.dispatch_generation_serializes", area="smm", notebook="38_smm_dispatch_scratch",
+       text="T threads generating new kernels at once: wall time / (T x one generation) "
+            "(1 = serialized, 1/T = parallel)",
+       paper=0.75, rule="at_least",
+       source="LIBXSMM samples/dispatch ('code generation is serialized ... scales linearly')")
