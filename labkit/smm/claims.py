@@ -75,3 +75,7 @@ define("smm.dispatch_generation_serializes", area="smm", notebook="38_smm_dispat
             "(1 = serialized, 1/T = parallel)",
        paper=0.75, rule="at_least",
        source="LIBXSMM samples/dispatch ('code generation is serialized ... scales linearly')")
+define("smm.mhd_roundtrip", area="smm", notebook="39_smm_mhd",
+       text="MetaImage files of every element type, 1-4 dimensions and channels, raw, compressed "
+            "and inline, read back bit for bit",
+       paper="equal results", rule="true", source="LIBXSMM samples/mhd; " + SAMPLES_SRC)

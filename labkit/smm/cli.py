@@ -133,6 +133,12 @@ def cmd_scratch(args) -> dict:
     return {"rows": frame.to_dict(orient="records")}
 
 
+def cmd_mhd(args) -> dict:
+    from labkit.smm.mhd_sample import run
+
+    return run(args.input, args.nrepeat, args.kw, args.kh, args.output, threads=args.threads)
+
+
 def _positive_float(name):
     def parse(text):
         try:
@@ -224,6 +230,17 @@ def register(subparsers) -> None:
     p.add_argument("--calls", type=_positive("--calls"), default=2000)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_scratch)
+
+    p = sub.add_parser("mhd", help="the mhd sample: read a MetaImage, convolve it through small GEMMs")
+    p.add_argument("input", nargs="?", default="1024x768",
+                   help="a .mhd/.mha file, or WxH to generate one (default 1024x768)")
+    p.add_argument("nrepeat", nargs="?", type=_positive("nrepeat"), default=5)
+    p.add_argument("kw", nargs="?", type=_positive("kw"), default=5, help="kernel width")
+    p.add_argument("kh", nargs="?", type=_positive("kh"), default=None, help="kernel height (default kw)")
+    p.add_argument("output", nargs="?", default=None, help="write the result here (.mhd or .mha)")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_mhd)
 
     p = sub.add_parser("specfem", help="the SPECFEM 5x5x5 element kernel variants")
     p.add_argument("--elements", type=_positive("--elements"), default=2000)
