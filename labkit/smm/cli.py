@@ -73,7 +73,7 @@ def cmd_sample(args) -> dict:
     from labkit.smm.sample import sample
 
     return sample(args.case, args.mnk, batch=args.batch, footprint_mb=args.mb,
-                  repeat=args.repeat, threads=args.threads, check=not args.no_check)
+                  repeat=args.repeat, threads=args.threads, check=not args.no_check, ld=args.ld)
 
 
 def cmd_cp2k(args) -> dict:
@@ -185,6 +185,8 @@ def register(subparsers) -> None:
                    help="MiB of A, B and C when --batch is not given (the sample: 2048)")
     p.add_argument("--repeat", type=_positive("--repeat"), default=5)
     p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--ld", default=None, metavar="LDA,LDB,LDC",
+                   help="leading dimensions (the sample: tight, m,k,m; an empty field keeps it)")
     p.add_argument("--no-check", action="store_true", help="skip the comparison with numpy")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_sample)
