@@ -33,34 +33,49 @@ class Arena:
         require_memory(self.capacity + ALIGNMENT, f"a scratch arena of {self.capacity} bytes")
         self._raw = np.empty(self.capacity + ALIGNMENT, dtype=np.uint8)
         self._base = -self._raw.ctypes.data % ALIGNMENT
+        self._typed = {}                  # the buffer viewed as each dtype asked for
         self.offset = 0
         self.high_water = 0
         self.grown = 0
 
     def take(self, shape, dtype=np.float64) -> np.ndarray:
         """An uninitialized array of ``shape`` whose first element is 64-byte aligned."""
-        dtype = np.dtype(dtype)
-        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-        count = 1
-        for extent in shape:
-            count *= positive_int("scratch shape", extent)
-        nbytes = count * dtype.itemsize
+        if type(shape) is int and shape > 0:           # the common case, without the checks' cost
+            count, shape = shape, None
+        else:
+            shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+            count = 1
+            for extent in shape:
+                count *= positive_int("scratch shape", extent)
+        typed = self._typed.get(dtype)
+        if typed is None:
+            typed = self._typed[dtype] = self._view(dtype)
+        itemsize = typed.itemsize
         start = self.offset
-        end = start + nbytes
+        end = start + count * itemsize
         if end > self.capacity:
             self._grow(end)
-            start, end = self.offset, self.offset + nbytes
+            typed = self._typed[dtype] = self._view(dtype)
+            start, end = 0, count * itemsize
         self.offset = (end + ALIGNMENT - 1) & -ALIGNMENT
         if self.offset > self.high_water:
             self.high_water = self.offset
-        at = self._base + start
-        return self._raw[at:at + nbytes].view(dtype).reshape(shape)
+        first = start // itemsize
+        view = typed[first:first + count]
+        return view if shape is None else view.reshape(shape)
+
+    def _view(self, dtype) -> np.ndarray:
+        """The aligned buffer as ``dtype`` elements (whole elements only)."""
+        dtype = np.dtype(dtype)
+        usable = (self._raw.size - self._base) // dtype.itemsize * dtype.itemsize
+        return self._raw[self._base:self._base + usable].view(dtype)
 
     def _grow(self, need: int) -> None:
         capacity = max(2 * self.capacity, need + self.offset)
         require_memory(capacity + ALIGNMENT, f"growing a scratch arena to {capacity} bytes")
         self._raw = np.empty(capacity + ALIGNMENT, dtype=np.uint8)   # old views keep the old one
         self._base = -self._raw.ctypes.data % ALIGNMENT
+        self._typed = {}
         self.capacity, self.offset = capacity, 0
         self.grown += 1
 

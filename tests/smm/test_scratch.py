@@ -33,6 +33,16 @@ def test_aligned_disjoint_and_reused():
     assert arena.offset == 0 and arena.high_water >= 3 * 64
 
 
+@pytest.mark.parametrize("capacity", [1000, 1001, 1003, 1007])
+def test_any_capacity_and_dtype(capacity):
+    arena = scratch.Arena(capacity)
+    with arena.scope():
+        for dtype in (np.uint8, np.float32, np.float64, np.complex128):
+            v = arena.take(3, dtype)
+            v[...] = 1
+            assert v.dtype == dtype and v.ctypes.data % 64 == 0
+
+
 def test_nested_scopes_are_a_stack():
     arena = scratch.Arena(4096)
     with arena.scope():
