@@ -74,3 +74,12 @@ define("smm.xgemm_vs_blas", area="smm", notebook="35_smm_xgemm",
        text="tiled GEMM (labkit small kernels) / numpy's BLAS speed, same operands, median of "
             "alternating runs, the smallest over 1 and 2 threads",
        paper=0.9, rule="at_least", source="issue 15 (XGEMM >= 0.9x numpy's BLAS on 2000^3 and 4000^3)")
+define("smm.dispatch_generation_serializes", area="smm", notebook="38_smm_dispatch_scratch",
+       text="T threads generating new kernels at once: wall time / (T x one generation) "
+            "(1 = serialized, 1/T = parallel)",
+       paper=0.75, rule="at_least",
+       source="LIBXSMM samples/dispatch ('code generation is serialized ... scales linearly')")
+define("smm.mhd_roundtrip", area="smm", notebook="39_smm_mhd",
+       text="MetaImage files of every element type, 1-4 dimensions and channels, raw, compressed "
+            "and inline, read back bit for bit",
+       paper="equal results", rule="true", source="LIBXSMM samples/mhd; " + SAMPLES_SRC)

@@ -73,7 +73,7 @@ def cmd_sample(args) -> dict:
     from labkit.smm.sample import sample
 
     return sample(args.case, args.mnk, batch=args.batch, footprint_mb=args.mb,
-                  repeat=args.repeat, threads=args.threads, check=not args.no_check)
+                  repeat=args.repeat, threads=args.threads, check=not args.no_check, ld=args.ld)
 
 
 def cmd_cp2k(args) -> dict:
@@ -93,6 +93,50 @@ def cmd_wrap(args) -> dict:
     if args.op not in ("@", "matmul", "dot", "dgemm"):
         raise InputError(f"--op must be @, matmul, dot or dgemm, got {args.op!r}")
     return speedup(m, n, k, products=args.products, rounds=args.rounds, op=args.op)
+
+
+def _thread_list(text):
+    try:
+        values = [int(v) for v in str(text).split(",")]
+    except ValueError:
+        raise InputError(f"--threads must be a list like 1,2,4, got {text!r}") from None
+    if not values or min(values) <= 0 or max(values) > 64:
+        raise InputError(f"--threads must be thread counts from 1 to 64, got {text!r}")
+    return tuple(sorted(set(values)))
+
+
+def cmd_contention(args) -> dict:
+    from labkit.smm.dispatch_cost import contention, noncached_lookup_ns, serialization
+
+    frame = contention(_thread_list(args.threads), lookups=args.lookups)
+    return {"lookup_ns": noncached_lookup_ns(args.lookups),
+            "rows": frame.to_dict(orient="records"),
+            "generation_serialization": serialization(frame)}
+
+
+def cmd_trylock(args) -> dict:
+    from labkit.smm import registry_report
+    from labkit.smm.trylock import race
+
+    frame = race(args.threads, trylock=not args.wait)
+    return {"rows": frame.to_dict(orient="records"), "registry": registry_report.summary()}
+
+
+def cmd_scratch(args) -> dict:
+    from labkit.smm.scratch import bench
+
+    try:
+        sizes = tuple(int(v) for v in args.sizes.split(","))
+    except ValueError:
+        raise InputError(f"--sizes must be byte counts like 256,1048576, got {args.sizes!r}") from None
+    frame = bench(sizes=sizes, temporaries=args.temporaries, calls=args.calls)
+    return {"rows": frame.to_dict(orient="records")}
+
+
+def cmd_mhd(args) -> dict:
+    from labkit.smm.mhd_sample import run
+
+    return run(args.input, args.nrepeat, args.kw, args.kh, args.output, threads=args.threads)
 
 
 def _positive_float(name):
@@ -205,6 +249,8 @@ def register(subparsers) -> None:
                    help="MiB of A, B and C when --batch is not given (the sample: 2048)")
     p.add_argument("--repeat", type=_positive("--repeat"), default=5)
     p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--ld", default=None, metavar="LDA,LDB,LDC",
+                   help="leading dimensions (the sample: tight, m,k,m; an empty field keeps it)")
     p.add_argument("--no-check", action="store_true", help="skip the comparison with numpy")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_sample)
@@ -229,6 +275,38 @@ def register(subparsers) -> None:
     p.add_argument("--op", default="@", help="how the loop multiplies: @, matmul, dot or dgemm")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_wrap)
+
+    p = sub.add_parser("contention", help="dispatch under thread contention: lookups vs generation")
+    p.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2,4 (default 1,2)")
+    p.add_argument("--lookups", type=_positive("--lookups"), default=20_000,
+                   help="cached lookups per thread (and non-cached lookups)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_contention)
+
+    p = sub.add_parser("trylock", help="threads racing for one new kernel, try-lock or waiting")
+    p.add_argument("--threads", type=_positive("--threads"), default=2)
+    p.add_argument("--wait", action="store_true", help="wait for the generation (no try-lock)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_trylock)
+
+    p = sub.add_parser("scratch", help="scratch allocator vs numpy allocation for kernel temporaries")
+    p.add_argument("--sizes", default="256,16384,1048576,8388608", help="temporary sizes in bytes")
+    p.add_argument("--temporaries", type=_positive("--temporaries"), default=4,
+                   help="temporaries per kernel call")
+    p.add_argument("--calls", type=_positive("--calls"), default=2000)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_scratch)
+
+    p = sub.add_parser("mhd", help="the mhd sample: read a MetaImage, convolve it through small GEMMs")
+    p.add_argument("input", nargs="?", default="1024x768",
+                   help="a .mhd/.mha file, or WxH to generate one (default 1024x768)")
+    p.add_argument("nrepeat", nargs="?", type=_positive("nrepeat"), default=5)
+    p.add_argument("kw", nargs="?", type=_positive("kw"), default=5, help="kernel width")
+    p.add_argument("kh", nargs="?", type=_positive("kh"), default=None, help="kernel height (default kw)")
+    p.add_argument("output", nargs="?", default=None, help="write the result here (.mhd or .mha)")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_mhd)
 
     p = sub.add_parser("specfem", help="the SPECFEM 5x5x5 element kernel variants")
     p.add_argument("--elements", type=_positive("--elements"), default=2000)

@@ -3,10 +3,12 @@ one again and generating a new one cost, from Python, on one thread or several."
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 
 import numba
 import numpy as np
@@ -57,6 +59,22 @@ def lookup_ns(calls: int = 100_000, threads: int = 1) -> float:
     return (time.perf_counter() - start) / (calls * threads) * 1e9
 
 
+@contextmanager
+def fresh_cache():
+    """A private, empty kernel cache folder for the block (neither memory nor disk has
+    any kernel generated inside it before)."""
+    old = os.environ.get("LABKIT_CACHE")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LABKIT_CACHE"] = tmp
+        try:
+            yield tmp
+        finally:
+            if old is None:
+                os.environ.pop("LABKIT_CACHE", None)
+            else:
+                os.environ["LABKIT_CACHE"] = old
+
+
 def generation_s(kernels: int = 2) -> float:
     """Mean seconds to generate and compile a kernel nobody has built before (a private
     cache folder, so neither memory nor disk has it): what ``dispatch`` costs, the
@@ -64,19 +82,109 @@ def generation_s(kernels: int = 2) -> float:
     (see :attr:`labkit.smm.registry.Kernel.run`)."""
     from labkit.smm.registry import Registry
 
-    old = os.environ.get("LABKIT_CACHE")
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["LABKIT_CACHE"] = tmp
-        try:
+    with fresh_cache():
+        reg = Registry()
+        for i in range(kernels):
+            reg.dispatch(6, 6, 6, 6 + i + 1, None, None, 1.0, 0.0)   # a fresh lda each
+        return reg.stats()["generation_s"] / kernels
+
+
+_FRESH = itertools.count(100)
+
+
+def fresh_lda(m: int) -> int:
+    """A leading dimension no kernel of this process has used (generated modules stay
+    importable by name, so a repeated spec would not be generated again)."""
+    return m + next(_FRESH)
+
+
+NONCACHED_SHAPES = [(m, n, k) for m in (1, 2) for n in (1, 2) for k in (1, 2)]
+
+
+def noncached_lookup_ns(calls: int = 100_000, seed: int = 0) -> dict:
+    """Nanoseconds per lookup of existing kernels: ``cached``, the same kernel every time,
+    and ``non-cached``, a different one of :data:`NONCACHED_SHAPES` each time in random
+    order (the sample's non-cached case: every lookup misses whatever the last one
+    warmed). The same loop drives both, so the difference is the lookup's own."""
+    from labkit.smm.registry import dispatch
+
+    for shape in NONCACHED_SHAPES:
+        dispatch(*shape)
+    rng = np.random.default_rng(seed)
+    order = [NONCACHED_SHAPES[i] for i in rng.integers(0, len(NONCACHED_SHAPES), calls)]
+    same = [NONCACHED_SHAPES[0]] * calls
+
+    def per_lookup(seq):
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for m, n, k in seq:
+                dispatch(m, n, k)
+            best = min(best, time.perf_counter() - start)
+        return best / len(seq) * 1e9
+
+    return {"cached": per_lookup(same), "non-cached": per_lookup(order)}
+
+
+def _concurrently(threads: int, work) -> tuple[float, list]:
+    """Run ``work(i)`` on ``threads`` Python threads released together; the wall time from
+    the release to the last one's end, and each thread's own duration."""
+    barrier = threading.Barrier(threads + 1)
+    own = [0.0] * threads
+
+    def worker(i):
+        barrier.wait()
+        start = time.perf_counter()
+        work(i)
+        own[i] = time.perf_counter() - start
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in pool:
+        t.join()
+    return time.perf_counter() - start, own
+
+
+def contention(threads=(1, 2), lookups: int = 20_000):
+    """The sample's contended case: ``T`` threads at once either looking up a cached
+    kernel ``lookups`` times each, or each generating one new kernel (a private cache,
+    distinct specs). Tidy rows ``operation, threads, wall_s, per_op_ns, thread_ns``:
+    ``per_op_ns`` is wall time over all operations, ``thread_ns`` one thread's mean
+    duration per operation. Generation is serialized when ``wall_s`` grows as T
+    (numba compiles one function at a time); lookups stay flat in ``per_op_ns`` (no lock;
+    the GIL interleaves the threads' Python)."""
+    import pandas as pd
+
+    from labkit.smm.registry import Registry, dispatch
+
+    lookups = positive_int("lookups", lookups)
+    dispatch(8, 8, 8)
+    rows = []
+    for t in threads:
+        positive_int("threads", t)
+        wall, own = _concurrently(t, lambda i: [dispatch(8, 8, 8) for _ in range(lookups)])
+        rows.append({"operation": "lookup", "threads": t, "wall_s": wall,
+                     "per_op_ns": wall / (t * lookups) * 1e9,
+                     "thread_ns": float(np.mean(own)) / lookups * 1e9})
+    for t in threads:
+        with fresh_cache():
             reg = Registry()
-            for i in range(kernels):
-                reg.dispatch(6, 6, 6, 6 + i + 1, None, None, 1.0, 0.0)   # a fresh lda each
-            return reg.stats()["generation_s"] / kernels
-        finally:
-            if old is None:
-                os.environ.pop("LABKIT_CACHE", None)
-            else:
-                os.environ["LABKIT_CACHE"] = old
+            specs = [fresh_lda(6) for _ in range(t)]            # distinct, never generated
+            wall, own = _concurrently(t, lambda i: reg.dispatch(6, 6, 7, specs[i], None, None, 1.0, 0.0))
+        rows.append({"operation": "generation", "threads": t, "wall_s": wall,
+                     "per_op_ns": wall / t * 1e9, "thread_ns": float(np.mean(own)) * 1e9})
+    return pd.DataFrame(rows)
+
+
+def serialization(frame) -> float:
+    """How serialized generation was in :func:`contention`'s rows: wall time with the most
+    threads over (threads x wall time with one). 1: fully serialized; 1/T: fully parallel."""
+    gen = frame[frame["operation"] == "generation"].set_index("threads")["wall_s"]
+    most = gen.index.max()
+    return float(gen.loc[most] / (most * gen.loc[gen.index.min()]))
 
 
 def costs(threads: int = 1, calls: int = 100_000, generate: int = 1):

@@ -26,12 +26,13 @@ class Kernel:
     ``generation_s``: time spent generating and compiling it (``run`` included once used);
     ``account``: called with each compile time, for the registry's counter."""
 
-    __slots__ = ("spec", "gemm", "module", "generation_s", "_run", "_account")
+    __slots__ = ("spec", "gemm", "module", "generation_s", "_run", "_account", "hits")
 
     def __init__(self, spec: GemmSpec, module, generation_s: float, account=None):
         self.spec, self.module, self.generation_s = spec, module, generation_s
         self.gemm = module.gemm
         self._run, self._account = None, account
+        self.hits = 0                    # lookups that found it (unlocked, as Registry.hits)
 
     @property
     def run(self):
@@ -84,6 +85,7 @@ class Registry:
         kernel = self._kernels.get(key)
         if kernel is not None:
             self.hits += 1
+            kernel.hits += 1
             return kernel
         return self._miss(key)
 
@@ -103,6 +105,34 @@ class Registry:
             self.hits += 1
             self._kernels[key] = kernel
         return kernel
+
+    def try_dispatch(self, m, n, k, lda=None, ldb=None, ldc=None, alpha=1.0, beta=1.0,
+                     transa="N", transb="N", dtype="float64", prefetch="none") -> Kernel | None:
+        """LIBXSMM's ``LIBXSMM_TRYLOCK``: the kernel, generating it if needed, unless another
+        thread is generating that very kernel right now: then None at once (the caller
+        uses a fallback instead of waiting for the generation)."""
+        key = (m, n, k, lda, ldb, ldc, alpha, beta, transa, transb, dtype, prefetch)
+        kernel = self._kernels.get(key)
+        if kernel is not None:
+            self.hits += 1
+            kernel.hits += 1
+            return kernel
+        spec = make_spec(*key)
+        with self._guard:
+            lock = self._locks.setdefault(spec, threading.Lock())
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            kernel = self._kernels.get(spec) or self._generate(spec)
+        finally:
+            lock.release()
+        with self._guard:
+            self._kernels[key] = kernel
+        return kernel
+
+    def kernels(self) -> list:
+        """Every distinct kernel in this registry (one per spec)."""
+        return [kern for key, kern in list(self._kernels.items()) if isinstance(key, GemmSpec)]
 
     def _generate(self, spec: GemmSpec) -> Kernel:
         from labkit.smm import codegen

@@ -121,8 +121,21 @@ def operand_bytes(spec: GemmSpec, case: Case, batch: int, threads: int, check: b
     return total * spec.itemsize
 
 
+def parse_ld(text) -> tuple:
+    """``"LDA,LDB,LDC"`` (each empty for the tight default) -> three ints or Nones."""
+    if text is None:
+        return (None, None, None)
+    parts = str(text).split(",")
+    if len(parts) != 3:
+        raise InputError(f"--ld must be LDA,LDB,LDC (an empty field keeps the tight one), got {text!r}")
+    try:
+        return tuple(int(p) if p.strip() else None for p in parts)
+    except ValueError:
+        raise InputError(f"--ld must be LDA,LDB,LDC integers, got {text!r}") from None
+
+
 def run_case(sample: SampleCase, m, n, k, batch: int, repeat: int = 5, threads: int = 1,
-             check: bool = True, seed: int = 0) -> dict:
+             check: bool = True, seed: int = 0, ld=(None, None, None)) -> dict:
     """One case, timed ``repeat`` times; the fastest run is reported (with its cycles)."""
     from labkit.smm.cycles import CycleTimer, cycle_source
     from labkit.smm.streaming import check_threads, expected, operands, thread_limits
@@ -131,7 +144,7 @@ def run_case(sample: SampleCase, m, n, k, batch: int, repeat: int = 5, threads: 
     case = get_case(sample.stream)
     threads = check_threads(threads)
     repeat = positive_int("repeat", repeat)
-    spec = make_spec(m, n, k, beta=case.beta)
+    spec = make_spec(m, n, k, *ld, beta=case.beta)
     batch = positive_int("batch", batch)
     require_memory(operand_bytes(spec, case, batch, threads, check),
                    f"case {sample.number} with {batch} products of {m}x{n}x{k}")
@@ -152,7 +165,8 @@ def run_case(sample: SampleCase, m, n, k, batch: int, repeat: int = 5, threads: 
                 best = timer
     moved = sample_bytes(spec, case)
     return {"case": sample.number, "label": sample.label, "stream": sample.stream,
-            "indirect": sample.indirect, "m": m, "n": n, "k": k, "batch": batch,
+            "indirect": sample.indirect, "m": m, "n": n, "k": k,
+            "ld": f"{spec.lda},{spec.ldb},{spec.ldc}", "batch": batch,
             "threads": threads, "seconds": best.seconds, "cycles": best.cycles,
             "gflops": batch * spec.flops / best.seconds / 1e9,
             "bandwidth_gbs": None if moved is None else batch * moved / best.seconds / GIB,
@@ -161,17 +175,19 @@ def run_case(sample: SampleCase, m, n, k, batch: int, repeat: int = 5, threads: 
 
 
 def sample(number=0, mnk="23", batch=None, footprint_mb: float = 32.0, repeat: int = 5,
-           threads: int = 1, check: bool = True) -> dict:
+           threads: int = 1, check: bool = True, ld=None) -> dict:
     """The sample's run for case ``number`` and sizes ``mnk`` (its default is 23): the
     header it prints (sizes, products, memory) and one row per case run. ``batch``
     defaults to the products that fill ``footprint_mb`` MiB (the sample fills 2 GiB)."""
     cases = selected_cases(number)
     m, n, k = parse_sample_mnk(mnk)
-    spec = make_spec(m, n, k)
+    ld = parse_ld(ld)
+    spec = make_spec(m, n, k, *ld)          # InputError for a leading dimension below its rows
     batch = default_batch(spec, footprint_mb) if batch is None else positive_int("batch", batch)
     memory = batch * (spec.a_size + spec.b_size + spec.c_size) * spec.itemsize
     require_memory(memory, f"{batch} products of {m}x{n}x{k}")
-    runs = [run_case(c, m, n, k, batch, repeat=repeat, threads=threads, check=check) for c in cases]
+    runs = [run_case(c, m, n, k, batch, repeat=repeat, threads=threads, check=check, ld=ld)
+            for c in cases]
     return {"m": m, "n": n, "k": k, "size": batch, "memory_mb": memory / MIB, "runs": runs}
 
 

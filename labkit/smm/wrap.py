@@ -9,7 +9,8 @@ always, through the hook's fallback to the original):
   the switch keep their own copy of numpy's slot);
 - ``numpy.matmul(a, b)``, ``numpy.dot(a, b)``: the module attributes are swapped for
   builtin functions whose body is a compiled hook (so code that looked them up before
-  the switch, ``from numpy import dot``, keeps numpy's);
+  the switch, ``from numpy import dot``, keeps numpy's; inside the block ``numpy.matmul``
+  is a plain function, without the ufunc's attributes such as ``.types``);
 - ``scipy.linalg.blas.dgemm(alpha, a, b)`` with ``alpha == 1.0``, as above.
 
 Why compiled hooks and not Python wrappers (measured, see :func:`overhead_breakdown`): for

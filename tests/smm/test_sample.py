@@ -56,6 +56,14 @@ def test_run_reports_what_it_measured():
         assert row["pseudo_flops_per_cycle"] == pytest.approx(300 * (2 * 13 * 5 * 7 - 13 * 5) / row["cycles"])
 
 
+def test_padded_leading_dimensions():
+    out = sample.sample(2, "5,3,4", batch=50, repeat=1, ld="8,6,7")
+    for row in out["runs"]:
+        assert row["ld"] == "8,6,7" and row["max_error"] < 1e-12
+        # the sample counts the padded operands: lda*k + 2*ldc*n doubles for A and C streamed
+        assert row["bandwidth_gbs"] == pytest.approx(50 * 8 * (8 * 4 + 2 * 7 * 3) / row["seconds"] / 2**30)
+
+
 def test_cycles_follow_wall_time():
     hz = cycles.tsc_hz()
     with cycles.CycleTimer() as t:
@@ -82,6 +90,8 @@ def test_cli_json(capsys):
     (["12"], "case"), (["--mnk", "0"], "m must"), (["--mnk", "1,2,3,4"], "--mnk"),
     (["--batch", "0"], "--batch"), (["--mb", "-1"], "--mb"),
     (["--mnk", "100000", "--batch", "1"], "GiB"),
+    (["--mnk", "8", "--ld", "7,,"], "lda=7"), (["--mnk", "8", "--ld", ",,3"], "ldc=3"),
+    (["--mnk", "8", "--ld", "9,9"], "--ld"),
 ])
 def test_cli_bad_input_exit_2(argv, word, capsys):
     assert main(["smm", "sample", *argv, "--json"]) == 2
