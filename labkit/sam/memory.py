@@ -7,7 +7,7 @@ square: a memory tile holds ``mem_tile x mem_tile`` coordinates, a GLB tile
 ``glb_tile x glb_tile`` memory tiles. Defaults are the paper's (and the artifact's
 ``memory_config_extensor_17M_llb.yaml``): 1 GHz, a 17.1 MB GLB at 68.256 B/cycle with
 200-cycle latency, a 70 KB memory tile at 256 B/cycle (1-cycle latency), 2 bytes per
-element, tile sizes 16 and 128. Transfers are not overlapped with compute (serial).
+element, tile sizes 16 and 128.
 """
 
 from __future__ import annotations

@@ -63,6 +63,7 @@ def test_tiled_run_counts_by_hand():
     assert n.writeback == 201 + 3 * 2
     assert n.glb_bytes == 26 + 30 + 26 and n.mem_bytes == 18 + 14 * 4 + 14 * 3
     assert n.cycles == n.compute + 402 + 10 + 207 and n.compute > 0
+    assert n.overlapped == max(n.compute, 402 + 10) + 207
     assert abs(run.result - b @ c).max() == 0
 
 
@@ -70,6 +71,8 @@ def test_tiled_result_equals_scipy_over_many_tiles():
     b, c = extensor.fixed_nnz_matrix(37, 150, 1), extensor.fixed_nnz_matrix(37, 150, 2)
     run = extensor.tiled_spmspm(b, c, MemoryModel(glb_tile=2, mem_tile=4))
     assert run.counters.glb_pairs > 10
+    n = run.counters
+    assert n.compute + n.writeback <= n.overlapped <= n.cycles
     assert np.allclose(run.result.toarray(), (b @ c).toarray())
 
 
