@@ -90,7 +90,7 @@ def calibrate_now(scale: float, realtime: bool) -> dict:
 def main(argv=None) -> int:
     try:
         args = parse_args(argv)
-        args.out = args.out or toymt.results_path()
+        args.out = args.out or toymt.results_path(args.realtime)
         if toymt.find_peer() is None:
             raise InputError(toymt.BUILD_HINT)
         points = toymt.check_points(toymt.plan(args.quick))
