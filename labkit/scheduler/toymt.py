@@ -264,9 +264,7 @@ def fit_overshoot(requested, measured) -> tuple[float, float]:
 
 
 # -- labkit on the same configuration ---------------------------------------------------
-# entry points tried in order, each called with the calibration file's path; ``from_file``
-# (labkit.scheduler.overhead's) also takes a source sentence
-OVERHEAD_MAKERS = ("from_file", "from_calibration", "load_calibration", "calibrated")
+OVERHEAD_MAKERS = ("from_calibration", "load_calibration", "calibrated", "load")
 OVERHEAD_KEYWORDS = ("overhead", "overhead_model", "overheads")
 THREAD_LIMIT_KEYWORDS = ("max_threads", "thread_limit", "threads")
 
@@ -311,8 +309,7 @@ def overhead_options(backend: str = "sim", path=None) -> tuple[dict, str]:
         missing = (f"no {'/'.join(OVERHEAD_MAKERS)} in labkit.scheduler.overhead" if make is None
                    else f"the {backend} runtime takes none of {'/'.join(OVERHEAD_KEYWORDS)}=")
         return {}, f"zero overhead ({missing}: the adapter in labkit.scheduler.toymt needs it)"
-    source = f"toy-mt-framework ({path.name})"
-    model = make(path, source) if maker == "from_file" else make(path)
+    model = make(path)
     return {keyword: model}, f"overhead model overhead.{maker}({path.name}) as {keyword}="
 
 

@@ -241,9 +241,6 @@ def test_overhead_adapter_says_zero_overhead_when_the_model_is_missing(monkeypat
     options, said = toymt.overhead_options("sim")
     assert options == {"overhead": ("model", "toymt.json")} and "from_calibration" in said
     assert toymt.thread_limit_keyword("sim") == "max_threads"
-    fake.from_file = lambda path, source: ("file", Path(path).name, source)  # preferred
-    options, said = toymt.overhead_options("sim")
-    assert options["overhead"][:2] == ("file", "toymt.json") and "from_file" in said
 
 
 def _raw_rows(rows):
