@@ -33,6 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "peers"))
 
+from labkit.lab import locate  # noqa: E402
 from labkit.lab.errors import InputError  # noqa: E402
 from labkit.scheduler import toymt  # noqa: E402
 
@@ -90,10 +91,12 @@ def calibrate_now(scale: float, realtime: bool) -> dict:
 def main(argv=None) -> int:
     try:
         args = parse_args(argv)
-        args.out = args.out or toymt.results_path()
+        args.out = args.out or toymt.results_path(args.realtime)
         if toymt.find_peer() is None:
             raise InputError(toymt.BUILD_HINT)
         points = toymt.check_points(toymt.plan(args.quick))
+        for name in toymt.CONFIG_FILES.values():  # the data, before anything runs
+            locate(name)
     except InputError as exc:
         print(f"bench_scheduler_toymt: error: {exc}", file=sys.stderr)
         return 2

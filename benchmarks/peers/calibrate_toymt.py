@@ -20,7 +20,8 @@ is measured, each the median of ``--repeat`` alternated runs:
   pays the tail too);
 - recorded beside them, not a model parameter: ``idle_workers_extra_s``, what a sleeping
   module costs more in a chain on 4 threads than on 1 (TBB's idle workers spin: on a
-  shared, loaded machine they take the CPU the waking module needs).
+  shared, loaded machine they take the CPU the waking module needs); and ``framework_cpu``,
+  the peer's own CPU per module run on scaled hipileup at 32 in flight (one run).
 
 Bad input (a missing peer or compiler, a bad argument): exit 2, one line on stderr.
 """
@@ -118,6 +119,27 @@ def _idle_worker_cost(seconds: float = 250e-6, modules: int = 400) -> float:
     return four - one
 
 
+def framework_cpu_per_module(scale: float, inflight: int = 32) -> dict:
+    """The peer's own CPU per module run on the scaled hipileup configuration with
+    ``inflight`` events in flight and 2N+16 threads (TBBDemo's ``cpu time`` over the module
+    runs): task spawns, wake-ups of other threads, idle workers spinning; the one-thread
+    chain has none of it."""
+    from labkit.lab import locate
+    from labkit.scheduler.hep.analysis import needed_modules
+
+    path = locate(toymt.CONFIG_FILES["hipileup"])
+    events = toymt.events_for(inflight)
+    config = toymt.peer_config(toymt.read_raw(path), scale=scale, inflight=inflight,
+                               events=events, threads=2 * inflight + 16)
+    out = toymt.run_peer(config, realtime=REALTIME)
+    from labkit.scheduler.hep.config import load
+
+    runs = events * len(needed_modules(load(path)))
+    return {"inflight": inflight, "threads": 2 * inflight + 16, "events": events,
+            "cpu_s": out["cpu_s"], "real_s": out["real_s"], "per_module_run_s": out["cpu_s"] / runs,
+            "cores_used": out["cpu_s"] / out["real_s"]}
+
+
 def bare_usleep(exe: Path, seconds: float, repeat: int) -> float:
     line = subprocess.run([*_prefix(), str(exe), str(repeat), str(int(seconds * 1e6))],
                           capture_output=True, text=True, check=True).stdout.split()
@@ -148,6 +170,7 @@ def measure(repeat: int, scale: float) -> dict:
             modules = max(5, min(2000, int(CHAIN_SECONDS / (t + 150e-6))))
             chains[t].append(chain_wall_per_module(t, "sleep", modules, 1, per_module[-1]))
             bare[t].append(bare_usleep(usleep_exe, t, max(5, min(200, int(0.05 / (t + 1e-4))))))
+    framework_cpu = framework_cpu_per_module(scale)
     per_module_s = statistics.median(per_module)
     in_framework = [statistics.median(chains[t]) - t - per_module_s for t in times]
     bare_overshoot = [statistics.median(bare[t]) - t for t in times]
@@ -171,6 +194,7 @@ def measure(repeat: int, scale: float) -> dict:
             "dispatch_runs_s": dispatch,
             "idle_workers_extra_s": statistics.median(idle_workers),
             "idle_workers_runs_s": idle_workers,
+            "framework_cpu": framework_cpu,
             "how": {
                 "sleep_overshoot": "toy-mt TBBDemo, chain of sleeping modules on 1 thread: "
                                    "wall/module - t - per_module_s, least-squares line over "
@@ -180,6 +204,9 @@ def measure(repeat: int, scale: float) -> dict:
                               "wall / (events x 2000)",
                 "dispatch": "tbb_wakeup.cpp: spawn-to-start of a task on an idle (asleep) "
                             "second TBB worker, mean of 300 (median of the rounds)",
+                "framework_cpu": "recorded, not a model parameter: TBBDemo's cpu time over "
+                                 "its module runs, scaled hipileup, 32 in flight, 64 events, "
+                                 "2N+16 = 80 threads (one run)",
                 "idle_workers_extra": "recorded, not a model parameter: a chain of 250 us "
                                       "sleeping modules on 4 threads minus on 1 thread, wall "
                                       "per module (what idle, spinning TBB workers cost a "

@@ -73,9 +73,10 @@ def build_folder() -> Path:
     return given.parents[1] if given.is_file() else given
 
 
-def results_path() -> Path:
-    """Where the bench saves its rows: beside the peer's build, outside the repository."""
-    return build_folder().parent / "bench_toymt.csv"
+def results_path(realtime: bool = False) -> Path:
+    """Where the bench saves its rows: beside the peer's build, outside the repository
+    (``realtime``: the run with the peer under SCHED_FIFO, ``--realtime``)."""
+    return build_folder().parent / ("bench_toymt_realtime.csv" if realtime else "bench_toymt.csv")
 
 
 def find_peer(which: str = "tbb") -> Path | None:

@@ -127,6 +127,7 @@ def test_find_peer_honours_the_environment(tmp_path, monkeypatch):
     binary.chmod(0o755)
     assert toymt.find_peer() == binary
     assert toymt.results_path() == tmp_path.parent / "bench_toymt.csv"
+    assert toymt.results_path(realtime=True) == tmp_path.parent / "bench_toymt_realtime.csv"
     monkeypatch.setenv(toymt.BUILD_ENV, str(binary))  # the binary itself names its folder
     assert toymt.find_peer() == binary and toymt.build_folder() == tmp_path
     with pytest.raises(InputError, match="unknown peer binary"):
