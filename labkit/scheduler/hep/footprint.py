@@ -133,3 +133,53 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _one_process(side: str, name: str, events: int, time_scale: float, seed: int) -> tuple:
+    """In a worker process: run ``events`` events of ``cms/<name>`` (busy modules) as
+    ``side`` ("framework": threads backend, every module thread-unsafe, one event in
+    flight; "serial": the single-threaded framework); (start, end) wall clock."""
+    from labkit.scheduler.hep import study
+    from labkit.scheduler.hep.data import cms_config
+
+    config = study.prepare(cms_config(name)[0], "busy")
+    start = time.time()
+    if side == "framework":
+        study.run_framework(config, cores=1, inflight=1, events=events, safety="unsafe",
+                            backend="threads", time_scale=time_scale, seed=seed)
+    else:
+        study.run_serial(config, events=events, backend="threads", time_scale=time_scale,
+                         seed=seed)
+    return start, time.time()
+
+
+def unsafe_processes(*, processes: int = 2, events: int = 4, time_scale: float = 0.01,
+                     repeat: int = 2, name: str = "reco_hipileup_5_2_0_busywait_perfectIO.config"
+                     ) -> dict:
+    """The paper's Figure 3 thread-unsafe measurement, for real: ``processes`` OS
+    processes at once, each labkit's framework on real threads with every module
+    thread-unsafe, against as many single-threaded processes (busy modules, times x
+    ``time_scale``, ``events`` each; sides alternate ``repeat`` times, medians).
+    ``ratio`` = framework throughput / single-threaded throughput (events per wall
+    second of the whole group, first start to last end)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    for label, value in (("processes", processes), ("events", events), ("repeat", repeat)):
+        check_positive(label, value)
+    rates = {"framework": [], "serial": []}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        list(pool.map(_one_process, ["framework"] * processes, [name] * processes,
+                      [1] * processes, [1e-6] * processes, range(processes)))  # warm up
+        for _ in range(repeat):
+            for side in rates:
+                spans = list(pool.map(_one_process, [side] * processes, [name] * processes,
+                                      [events] * processes, [time_scale] * processes,
+                                      range(processes)))
+                wall = max(e for _, e in spans) - min(s for s, _ in spans)
+                rates[side].append(processes * events / wall)
+    framework, serial = (statistics.median(rates[s]) for s in ("framework", "serial"))
+    return {"ratio": framework / serial, "framework_ev_per_s": framework,
+            "serial_ev_per_s": serial, "processes": processes, "events": events,
+            "time_scale": time_scale, "repeat": repeat, "runs": rates}
