@@ -41,6 +41,8 @@ class SimRuntime(Runtime):
         self._threads = 0  # threads running a task now (counted only with a limit)
         self._limited = max_threads is not None
         self._limit = max_threads
+        if self._limited:
+            self._submit = self._submit_limited
         self._shared_lock = threading.Lock()
 
     def now(self) -> float:
@@ -52,10 +54,8 @@ class SimRuntime(Runtime):
         return self._shared_lock
 
     def _submit(self, task: Task) -> None:
-        limited = self._limited
-        if limited and self._threads >= self._limit:
-            self._no_thread.append(task)
-            return
+        """Start ``task`` now if it can (a core for a busy task), else queue it; the
+        pool has no thread limit (see :meth:`_submit_limited`)."""
         sleep = task.sleep
         if sleep:
             core = -1
@@ -64,10 +64,6 @@ class SimRuntime(Runtime):
         else:
             self._ready.append(task)
             return
-        if limited:
-            threads = self._threads = self._threads + 1
-            if threads > self.peak_threads:
-                self.peak_threads = threads
         now = self._now  # start now (the run loop inlines the same for a freed core)
         end = now + task.work * self._mult[sleep] + self._add[sleep]  # = self.duration(task)
         tasks = self._due.get(end)
@@ -76,6 +72,18 @@ class SimRuntime(Runtime):
             heappush(self._times, end)
         else:
             tasks.append((task, core, now))
+
+    def _submit_limited(self, task: Task) -> None:
+        """:meth:`_submit` in a pool of at most ``max_threads`` threads: a task that
+        finds none free waits for one; a started task counts one."""
+        if self._threads >= self._limit:
+            self._no_thread.append(task)
+            return
+        if task.sleep or self._free:
+            threads = self._threads = self._threads + 1
+            if threads > self.peak_threads:
+                self.peak_threads = threads
+        SimRuntime._submit(self, task)
 
     def run(self, until=None) -> None:
         """Process events; stop early when ``until()`` becomes true."""
@@ -101,22 +109,26 @@ class SimRuntime(Runtime):
                         queue._finished()
                     if record:
                         trace.append((task.name, task.module, task.event, begin, end, core))
-                    if core >= 0 and ready:  # core and thread go to the oldest waiting task
-                        task = ready.popleft()
-                        finish = end + task.work * mult + add
-                        later = due.get(finish)
-                        if later is None:
-                            due[finish] = [(task, core, end)]
-                            heappush(times, finish)
+                    if core >= 0:
+                        if ready:  # core and thread go to the oldest waiting task
+                            task = ready.popleft()
+                            finish = end + task.work * mult + add
+                            later = due.get(finish)
+                            if later is None:
+                                due[finish] = [(task, core, end)]
+                                heappush(times, finish)
+                            else:
+                                later.append((task, core, end))
                         else:
-                            later.append((task, core, end))
-                    else:
-                        if core >= 0:
                             free.append(core)
-                        if limited:
-                            self._threads -= 1
-                            if no_thread:
-                                submit(no_thread.popleft())
+                            if limited:
+                                self._threads -= 1
+                                if no_thread:
+                                    submit(no_thread.popleft())
+                    elif limited:
+                        self._threads -= 1
+                        if no_thread:
+                            submit(no_thread.popleft())
                     if until is not None and until():
                         stop = True
                         break
