@@ -38,6 +38,8 @@ def test_footprint_bad_input():
 def test_one_process_of_each_side_runs_its_events():
     for side in ("framework", "serial"):
         start, end = footprint._one_process(side, "test_config.json", 2, 0.5, 0)
-        assert end - start >= 2 * 0.030 * 0.5 * 0.5  # 2 events x 30 ms x 0.5 (busy-wait slack)
+        # 2 events x 30 ms x 0.5 of busy-wait, calibrated in iterations: a calibration
+        # made while other tests load the cores makes it run short, hence the slack
+        assert end - start >= 2 * 0.030 * 0.5 * 0.2
     with pytest.raises(InputError, match="processes"):
         footprint.unsafe_processes(processes=0)
