@@ -85,31 +85,35 @@ def footprint(*, inflight: int = 2000, events: int | None = None, time_scale: fl
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def busy_vs_sleep(config, *, events: int = 1, time_scale: float = 0.25,
-                  repeat: int = 1) -> dict:
+def busy_vs_sleep(busy_config, sleep_config=None, *, events: int = 1,
+                  time_scale: float = 0.25, repeat: int = 1) -> dict:
     """Wall time of ``events`` events, every module thread-unsafe, one in flight, on the
-    threads backend, with busy-wait and with sleeping modules (alternating ``repeat``
-    times; medians). ``difference`` = |sleep / busy - 1|."""
+    threads backend, with ``busy_config`` (busy-wait modules) and ``sleep_config``
+    (sleeping modules; default: ``busy_config`` with every module sleeping), alternating
+    ``repeat`` times; medians. ``difference`` = |sleep / busy - 1|."""
     from labkit.scheduler.hep import study
 
     check_positive("repeat", repeat)
+    if sleep_config is None:
+        sleep_config = study.prepare(busy_config, "sleep")
+    configs = {"busy": busy_config, "sleep": sleep_config}
     walls = {"busy": [], "sleep": []}
     for _ in range(repeat):
         for wait in walls:
-            result = study.run_framework(study.prepare(config, wait), cores=1, inflight=1,
+            result = study.run_framework(configs[wait], cores=1, inflight=1,
                                          events=events, safety="unsafe", backend="threads",
                                          time_scale=time_scale)
             walls[wait].append(result.sim_time_s)
     busy, sleep = (statistics.median(walls[w]) for w in ("busy", "sleep"))
     return {"busy_s": busy, "sleep_s": sleep, "difference": abs(sleep / busy - 1),
-            "expected_overshoot": overshoot_share(config, events, time_scale),
+            "expected_overshoot": overshoot_share(sleep_config, events, time_scale),
             "events": events, "time_scale": time_scale, "repeat": repeat}
 
 
 def overshoot_share(config, events: int, time_scale: float, overhead=None) -> float:
     """How much longer the sleeping run should be, from the calibrated sleep overshoot
-    (``overhead``, default this machine's threads calibration) of every module that
-    sleeps (its time is > 0), over the events' module work."""
+    (``overhead``, default this machine's threads calibration) of every module with a
+    time > 0 (the threads backend does not call sleep for zero), over the events' work."""
     from labkit.scheduler.hep.analysis import event_times
     from labkit.scheduler.overhead import load
 
