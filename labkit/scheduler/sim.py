@@ -20,7 +20,20 @@ import threading
 from collections import deque
 from heapq import heappop, heappush
 
-from labkit.scheduler.runtime import Group, Runtime, Task
+from labkit.scheduler.runtime import ConcurrentQueue, Group, Runtime, Task
+
+
+class _DirectConcurrentQueue(ConcurrentQueue):
+    """The global queue with ``async_`` bound straight to the runtime's submit: one
+    Python call less per task. Safe because a task submitted here is never one that ran
+    on a serial queue (tasks are made fresh; a module wrapper runs once), so its
+    ``queue`` is already None."""
+
+    __slots__ = ("async_",)
+
+    def __init__(self, runtime: "SimRuntime"):
+        super().__init__(runtime)
+        self.async_ = runtime._submit
 
 
 class SimRuntime(Runtime):
@@ -43,6 +56,7 @@ class SimRuntime(Runtime):
         self._limit = max_threads
         if self._limited:
             self._submit = self._submit_limited
+        self.concurrent = _DirectConcurrentQueue(self)
         self._shared_lock = threading.Lock()
 
     def now(self) -> float:
