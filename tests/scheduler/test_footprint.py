@@ -22,8 +22,9 @@ def test_busy_and_sleeping_modules_take_the_same_time_one_at_a_time():
     config = load(find_data("cms/test_config.json"))
     got = footprint.busy_vs_sleep(config, events=3, time_scale=1.0)
     # 3 events x 30 ms of modules, one module at a time, either way; a busy-wait is
-    # calibrated in iterations, so load while calibrating or running moves it both ways
-    assert 0.045 <= got["busy_s"] < 1.0
+    # calibrated in iterations, so load while calibrating (this test runs beside others) or
+    # running moves it by up to 2x either way
+    assert 0.02 <= got["busy_s"] < 1.0  # a no-op busy-wait would take ~1 ms
     assert 0.09 <= got["sleep_s"] < 1.0
     assert got["difference"] == pytest.approx(abs(got["sleep_s"] / got["busy_s"] - 1))
 
