@@ -65,9 +65,8 @@ define("cms.unsafe_overhead", area="scheduler", notebook="11_cms_figure3",
             "(at most 5% slower)",
        paper=0.95, tolerance=0.0, rule="at_least", source=SOURCE + ", Fig. 3")
 define("cms.thread_limit_knee", area="scheduler", notebook="13_cms_figure4",
-       text="sleeping modules, fully re-entrant, 2048-thread limit: last events in flight "
-            "before throughput / (N x single-threaded) falls 2% below its 30% speedup "
-            "(paper: stops scaling at 1600)",
+       text="sleeping modules, fully re-entrant, 2048-thread limit: events in flight where "
+            "perfect scaling meets the thread-limited plateau (paper: stops scaling at 1600)",
        paper=1600, tolerance=0.15, rule="rel", source=SOURCE + ", Fig. 4")
 define("cms.busy_vs_sleep", area="scheduler", notebook="19_cms_real_threads",
        text="busy-wait and usleep modules agree in a configuration where both should "

@@ -177,17 +177,23 @@ class ThreadRuntime(Runtime):
         else:
             self._spawn()
 
-    def _release(self, core: int) -> None:
-        """A task ended: its core and thread go to the oldest task waiting for them."""
+    def _release(self, core: int):
+        """A task ended: its core and thread go to the oldest task waiting for them.
+        Returns ``(task, core)`` when that task can run on this same worker (no wake-up
+        of another thread: the hand-off costs nothing), else None."""
         if core >= 0 and self._ready:
-            self._running -= 1
-            self._start(self._ready.popleft(), core)
-            return
+            return self._ready.popleft(), core  # thread and core stay with this worker
         if core >= 0:
             self._free.append(core)
-        self._running -= 1
         if self._no_thread:
-            self._admit(self._no_thread.popleft())
+            task = self._no_thread.popleft()
+            if task.sleep:
+                return task, -1
+            if self._free:
+                return task, self._free.pop()
+            self._ready.append(task)
+        self._running -= 1
+        return None
 
     def _spawn(self) -> None:
         self._stop = False
@@ -212,14 +218,16 @@ class ThreadRuntime(Runtime):
                     self._waiting_workers -= 1
                 if not starting:
                     return
-                task, core = starting.popleft()
-                cv.release()
-                try:
-                    self._execute(task, core)
-                finally:
-                    cv.acquire()
-                self._release(core)
-                self._finish_one()
+                job = starting.popleft()
+                while job is not None:
+                    task, core = job
+                    cv.release()
+                    try:
+                        self._execute(task, core)
+                    finally:
+                        cv.acquire()
+                    job = self._release(core)
+                    self._finish_one()
         finally:
             cv.release()
 

@@ -115,3 +115,27 @@ def test_every_shipped_configuration_reads_and_runs():
         result = EventProcessor(make_runtime("sim", 8, record=False), config.modules,
                                 config.paths, inflight=2).run(3)
         assert (result.events.status == "ok").all(), path.name
+
+
+def test_nthreads_is_read_and_checked():
+    data = good()
+    data["process"]["options"]["nThreads"] = 6
+    assert parse(data).threads == 6
+    assert parse(good()).threads is None
+    for bad in (0, -1, 2.5, "4", True):
+        data["process"]["options"]["nThreads"] = bad
+        with pytest.raises(InputError, match="nThreads must be a positive integer"):
+            parse(data)
+
+
+def test_a_configurations_nthreads_limits_its_pool(tmp_path):
+    from labkit.scheduler.hep import study
+
+    data = good()
+    for spec in data["process"]["producers"] + data["process"]["filters"]:
+        spec["threadType"] = "ThreadSafeBetweenInstances"
+        spec["@type"] = spec["@type"].replace("BusyWait", "Sleeping")
+    free = study.run_framework(parse(data), cores=1, inflight=8, events=16)
+    data["process"]["options"]["nThreads"] = 1
+    fixed = study.run_framework(parse(data), cores=1, inflight=8, events=16)
+    assert fixed.sim_time_s > 2 * free.sim_time_s  # one thread: the sleeping modules queue

@@ -43,10 +43,16 @@ def test_figure3_unsafe_overhead_follows_the_per_task_cost(hipileup):
 
 
 def test_knee_rule_on_a_hand_made_curve():
-    frame = pd.DataFrame({"inflight": [1, 100, 200, 300],
-                          "vs_single": [1.30, 1.30, 1.285, 1.20]})
-    assert study.thread_limit_knee(frame) == 200
-    assert study.thread_limit_knee(frame.iloc[:3]) == 200  # never falls: the last point
+    frame = pd.DataFrame({"inflight": [300, 1, 100, 200],
+                          "throughput": [10.5, 0.05, 5.0, 9.8]})
+    assert study.thread_limit_knee(frame) == pytest.approx(10.5 / 0.05)
+
+
+def test_completion_rate_counts_events_per_second_in_the_window():
+    events = pd.DataFrame({"end": [5.0, 1.0, 2.0, 3.0, 4.0, 9.0]})
+    assert study.completion_rate(events, 1, 1) == pytest.approx(3 / (5.0 - 2.0))
+    with pytest.raises(InputError, match="not enough"):
+        study.completion_rate(events, 3, 3)
 
 
 def test_thread_limit_caps_throughput_at_threads_over_thread_seconds(hipileup):

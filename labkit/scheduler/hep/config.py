@@ -51,7 +51,8 @@ MODULE_TYPES = {
 @dataclass
 class Configuration:
     """A validated configuration: modules (dependencies before dependents), paths,
-    the source's event count and the configured events in flight."""
+    the source's event count, the configured events in flight and, when the configuration
+    gives ``options.nThreads``, the size of its fixed thread pool (``threads``)."""
 
     name: str
     modules: list
@@ -59,6 +60,7 @@ class Configuration:
     events: int
     inflight: int
     busy_wait_scale: float
+    threads: int | None = None
 
     @property
     def by_label(self) -> dict:
@@ -188,11 +190,16 @@ def parse(data, name: str = "config") -> Configuration:
     for key, value in (("source iterations", events), ("nSimultaneousEvents", inflight)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InputError(f"{name}: {key} must be a positive integer, got {value!r}")
+    threads = options.get("nThreads")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 1):
+        raise InputError(f"{name}: nThreads must be a positive integer, got {threads!r}")
     scale = options.get("busyWaitScaleFactor", 2.2e7)
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
         raise InputError(f"{name}: busyWaitScaleFactor must be a positive number, got {scale!r}")
     return Configuration(name=str(process.get("label", name)), modules=modules, paths=paths,
-                         events=events, inflight=inflight, busy_wait_scale=float(scale))
+                         events=events, inflight=inflight, busy_wait_scale=float(scale),
+                         threads=threads)
 
 
 def load(path) -> Configuration:

@@ -92,31 +92,36 @@ def footprint(*, inflight: int = 2000, events: int | None = None, time_scale: fl
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def busy_vs_sleep(config, *, events: int = 1, time_scale: float = 0.25,
-                  repeat: int = 1) -> dict:
+def busy_vs_sleep(busy_config, sleep_config=None, *, events: int = 1,
+                  time_scale: float = 0.25, repeat: int = 1) -> dict:
     """Wall time of ``events`` events, every module thread-unsafe, one in flight, on the
-    threads backend, with busy-wait and with sleeping modules (alternating ``repeat``
-    times; medians). ``difference`` = |sleep / busy - 1|."""
+    threads backend, with ``busy_config`` (busy-wait modules) and ``sleep_config``
+    (sleeping modules; default: ``busy_config`` with every module sleeping), alternating
+    ``repeat`` times; the shortest run of each (other load on a shared machine only ever
+    stretches a run, a busy-wait most). ``difference`` = |sleep / busy - 1|."""
     from labkit.scheduler.hep import study
 
     check_positive("repeat", repeat)
+    if sleep_config is None:
+        sleep_config = study.prepare(busy_config, "sleep")
+    configs = {"busy": busy_config, "sleep": sleep_config}
     walls = {"busy": [], "sleep": []}
     for _ in range(repeat):
         for wait in walls:
-            result = study.run_framework(study.prepare(config, wait), cores=1, inflight=1,
+            result = study.run_framework(configs[wait], cores=1, inflight=1,
                                          events=events, safety="unsafe", backend="threads",
                                          time_scale=time_scale)
             walls[wait].append(result.sim_time_s)
-    busy, sleep = (statistics.median(walls[w]) for w in ("busy", "sleep"))
+    busy, sleep = min(walls["busy"]), min(walls["sleep"])
     return {"busy_s": busy, "sleep_s": sleep, "difference": abs(sleep / busy - 1),
-            "expected_overshoot": overshoot_share(config, events, time_scale),
+            "expected_overshoot": overshoot_share(sleep_config, events, time_scale),
             "events": events, "time_scale": time_scale, "repeat": repeat}
 
 
 def overshoot_share(config, events: int, time_scale: float, overhead=None) -> float:
     """How much longer the sleeping run should be, from the calibrated sleep overshoot
-    (``overhead``, default this machine's threads calibration) of every module that
-    sleeps (its time is > 0), over the events' module work."""
+    (``overhead``, default this machine's threads calibration) of every module with a
+    time > 0 (the threads backend does not call sleep for zero), over the events' work."""
     from labkit.scheduler.hep.analysis import event_times
     from labkit.scheduler.overhead import load
 
@@ -140,3 +145,53 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _one_process(side: str, name: str, events: int, time_scale: float, seed: int) -> tuple:
+    """In a worker process: run ``events`` events of ``cms/<name>`` (busy modules) as
+    ``side`` ("framework": threads backend, every module thread-unsafe, one event in
+    flight; "serial": the single-threaded framework); (start, end) wall clock."""
+    from labkit.scheduler.hep import study
+    from labkit.scheduler.hep.data import cms_config
+
+    config = study.prepare(cms_config(name)[0], "busy")
+    start = time.time()
+    if side == "framework":
+        study.run_framework(config, cores=1, inflight=1, events=events, safety="unsafe",
+                            backend="threads", time_scale=time_scale, seed=seed)
+    else:
+        study.run_serial(config, events=events, backend="threads", time_scale=time_scale,
+                         seed=seed)
+    return start, time.time()
+
+
+def unsafe_processes(*, processes: int = 2, events: int = 4, time_scale: float = 0.01,
+                     repeat: int = 2, name: str = "reco_hipileup_5_2_0_busywait_perfectIO.config"
+                     ) -> dict:
+    """The paper's Figure 3 thread-unsafe measurement, for real: ``processes`` OS
+    processes at once, each labkit's framework on real threads with every module
+    thread-unsafe, against as many single-threaded processes (busy modules, times x
+    ``time_scale``, ``events`` each; sides alternate ``repeat`` times, medians).
+    ``ratio`` = framework throughput / single-threaded throughput (events per wall
+    second of the whole group, first start to last end)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    for label, value in (("processes", processes), ("events", events), ("repeat", repeat)):
+        check_positive(label, value)
+    rates = {"framework": [], "serial": []}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        list(pool.map(_one_process, ["framework"] * processes, [name] * processes,
+                      [1] * processes, [1e-6] * processes, range(processes)))  # warm up
+        for _ in range(repeat):
+            for side in rates:
+                spans = list(pool.map(_one_process, [side] * processes, [name] * processes,
+                                      [events] * processes, [time_scale] * processes,
+                                      range(processes)))
+                wall = max(e for _, e in spans) - min(s for s, _ in spans)
+                rates[side].append(processes * events / wall)
+    framework, serial = (statistics.median(rates[s]) for s in ("framework", "serial"))
+    return {"ratio": framework / serial, "framework_ev_per_s": framework,
+            "serial_ev_per_s": serial, "processes": processes, "events": events,
+            "time_scale": time_scale, "repeat": repeat, "runs": rates}

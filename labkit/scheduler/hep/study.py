@@ -262,12 +262,26 @@ def figure4_claims(frame) -> dict:
     }
 
 
+def completion_rate(events, skip_first: int, skip_last: int) -> float:
+    """Events per second between the ``skip_first``-th and the last-but-``skip_last``
+    completion (ordered by end time). Unlike :func:`steady_throughput`'s N / latency it
+    stays right when events wait to *start* (a source read waiting for a thread in a
+    full pool is in no event's latency, so fewer than N events are really in flight)."""
+    import numpy as np
+
+    ends = np.sort(events["end"].to_numpy())
+    first, last = skip_first, len(ends) - skip_last - 1
+    if last <= first:
+        raise InputError("completion_rate: not enough events between the skipped ones")
+    return float((last - first) / (ends[last] - ends[first]))
+
+
 def thread_limit_sweep(config, *, inflights, limit: int = 2048, overhead=None,
                        progress: bool = False):
     """Fully re-entrant sleeping modules in a pool of at most ``limit`` threads (each
     running module holds one, as usleep holds a libdispatch thread): rows ``inflight,
-    throughput, vs_single, peak_threads``. Points at or above ``limit / 2`` events in
-    flight get four turnovers of warm-up (the pool saturates there), the others one."""
+    throughput, vs_single, peak_threads``; throughput is :func:`completion_rate` after
+    four turnovers of warm-up (a full pool is a saturated queue)."""
     import pandas as pd
 
     check_max_threads(limit)
@@ -276,25 +290,23 @@ def thread_limit_sweep(config, *, inflights, limit: int = 2048, overhead=None,
     serial = run_serial(config, events=events, warmup=warmup, overhead=overhead).throughput
     rows = []
     for n in _progress(list(inflights), progress, f"{limit} threads"):
-        events, warmup = sweep_events(n, turnovers=4 if 2 * n >= limit else 1)
-        runtime_result = run_framework(config, cores=1, inflight=n, events=events,
-                                       warmup=warmup, safety="reentrant", overhead=overhead,
-                                       max_threads=limit, record=False)
-        x = runtime_result.throughput
-        rows.append((n, x, x / (n * serial), runtime_result.peak_threads))
+        events, warmup = sweep_events(n, turnovers=4)
+        result = run_framework(config, cores=1, inflight=n, events=events, warmup=warmup,
+                               safety="reentrant", overhead=overhead, max_threads=limit,
+                               record=False)
+        x = completion_rate(result.events, warmup, n)
+        rows.append((n, x, x / (n * serial), result.peak_threads))
     return pd.DataFrame(rows, columns=["inflight", "throughput", "vs_single", "peak_threads"])
 
 
-def thread_limit_knee(frame, drop: float = 0.02) -> int:
-    """The last events in flight before ``vs_single`` first falls ``drop`` below its value
-    at the sweep's first point (the paper: keeps its 30% up to 1600, then stops)."""
+def thread_limit_knee(frame) -> float:
+    """Events in flight where perfect scaling (the first point's throughput per event in
+    flight) meets the thread-limited plateau (the throughput at the largest point, which
+    must be past the knee): where the curve stops scaling, as ``serial_io_flattens``."""
     ordered = frame.sort_values("inflight")
-    level = ordered["vs_single"].iloc[0]
-    below = ordered[ordered["vs_single"] < (1 - drop) * level]
-    if below.empty:
-        return int(ordered["inflight"].iloc[-1])
-    earlier = ordered[ordered["inflight"] < below["inflight"].iloc[0]]
-    return int(earlier["inflight"].iloc[-1]) if len(earlier) else 0
+    first = ordered.iloc[0]
+    slope = first["throughput"] / first["inflight"]
+    return float(ordered["throughput"].iloc[-1] / slope)
 
 
 def across(figure, configs: dict, **options):
