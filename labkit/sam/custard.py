@@ -117,8 +117,7 @@ class _Lowering:
             self.formats[a.key] = fmts
             self.mode_orders[a.key] = tuple(a.indices.index(i) for i in levels)
             leaf = _Leaf(a, fmts, levels)
-            if a.indices:
-                leaf.ref = (self.g.add(P.Root(a.key)), "ref")
+            leaf.ref = (self.g.add(P.Root(a.key)), "ref")
             self.leaves[a.key] = leaf
         n_out = len(st.out_indices)
         self.out_format = out_format or "c" * n_out
@@ -210,7 +209,9 @@ class _Lowering:
         self.crd = {}
         for v in self.order:
             active = inner[0].child if v in inner_idx else root
-            active_leaves = [self.leaves[a.key] for a in accesses(active) if a.indices]
+            # a scalar tensor is broadcast like any tensor lacking the index (repeated over
+            # every loop index, then loaded), as the artifact's graphs do
+            active_leaves = [self.leaves[a.key] for a in accesses(active)]
             op = self.coiterate(active, v)
             op = self.materialize(op, v)
             self.crd[v] = op.crd
@@ -279,9 +280,10 @@ class _Lowering:
                                      f"tensor is not supported (it would make it dense)")
                 if isinstance(scalar, Const):
                     prim = P.ALU(op, const=scalar.value)
-                else:
-                    prim = P.ALU(op, const=0.0, const_name=scalar.key)
-                return (self.g.add(prim, a=self.value(other)), "val")
+                    return (self.g.add(prim, a=self.value(other)), "val")
+                loaded = (self.g.add(P.ArrayVals(scalar.key), ref=self.leaves[scalar.key].ref), "val")
+                a, b = (loaded, self.value(other)) if ls else (self.value(other), loaded)
+                return (self.g.add(P.ALU(op), a=a, b=b), "val")
             return (self.g.add(P.ALU(op), a=self.value(node.left), b=self.value(node.right)), "val")
         raise InputError(f"expression {self.st.text!r}: a constant alone is not a tensor expression")
 
