@@ -170,9 +170,8 @@ class _Lowering:
         if self.locate and not union:
             dense = [o for o in ops if isinstance(o, _Pending) and o.leaf.fmts[o.leaf.pos] == "d"]
             rest = [o for o in ops if o not in dense]
-            if dense and not rest:
-                rest, dense = dense[:1], dense[1:]
-            ops, located = rest, dense
+            if rest:   # all dense: scanned and intersected, as the artifact's fused SDDMM
+                ops, located = rest, dense
         mode = "normal"
         if not union and all(isinstance(o, _Pending) and o.leaf.fmts[o.leaf.pos] == "b"
                              for o in ops):
@@ -229,7 +228,8 @@ class _Lowering:
         reduced = [i for i in self.order if i in st.reductions and i not in inner_idx]
         outs = [i for i in self.order if i in st.out_indices]
         drop = bool(reduced) and bool(outs) and all(
-            self.order.index(r) > self.order.index(o) for r in reduced for o in outs)
+            self.order.index(r) > self.order.index(o) for r in reduced for o in outs) \
+            and not self._full(reduced[0])
         for r in reversed(reduced):
             k = levels.index(r)
             below = levels[k + 1:]
@@ -254,6 +254,13 @@ class _Lowering:
                        crd=self.crd[v])
         self.g.add(P.ValsWriter(st.out), val=val)
         return levels
+
+    def _full(self, index) -> bool:
+        """Every operand iterated at ``index`` stores it dense: its fibers are never empty,
+        so the outer coordinates need no dropper (the artifact writes them straight from
+        the scanners)."""
+        leaves = [lf for lf in self.leaves.values() if index in lf.acc.indices]
+        return bool(leaves) and all(lf.fmts[lf.levels.index(index)] == "d" for lf in leaves)
 
     def value(self, node):
         if isinstance(node, Access):

@@ -685,7 +685,10 @@ def alu_const(atok, aval, at, c, op):
 
 @njit(cache=True)
 def locate_dense(crd, tin, parent, dim):
-    """Locate into a dense level: ``ref = parent_ref * dim + crd`` per fiber's parent."""
+    """Locate into a dense level: ``ref = parent_ref * dim + crd`` per fiber's parent.
+
+    Combinational, as the artifact's fused locate (a coordinate used directly as the dense
+    level's reference): each reference leaves with its coordinate."""
     n = len(crd)
     out = np.empty(n, np.int64)
     t = np.empty(n, np.int64)
@@ -707,7 +710,7 @@ def locate_dense(crd, tin, parent, dim):
                 p += 1
                 while p < np_ and parent[p] < 0 and parent[p] != EMPTY:
                     p += 1
-        last = max(tin[k] + 1, last + 1)
+        last = max(tin[k], last)
         t[k] = last
     return out, t, 0
 

@@ -12,6 +12,9 @@
 - matmul_kij: the matrix sparse accumulator (it emits its sorted points only after D);
 - mat_mattransmul (x = b C^T d + e f): scalar tensors broadcast by repeaters over i and j
   and loaded by an array, as the artifact's graph does, instead of an ALU constant;
+- mat_sddmm (X = B .* (C D), dense C and D located by B's coordinates, K = 256): a
+  combinational locate, dense k levels scanned and intersected, and no coordinate dropper
+  (B's scanners write the output levels);
 - GAPS: cycles still missed (explained in benchmarks/README.md), tested as gaps so that
   closing or widening one shows.
 """
@@ -41,7 +44,9 @@ KERNELS = {
     "mat_vecmul": ("x(i)=B(i,j)*c(j)", "ji"),
     "matmul_kij": ("X(i,j)=B(i,k)*C(k,j)", "kij"),
     "mat_mattransmul": ("x(i)=b*C(j,i)*d(j)+e*f(i)", "ij"),
+    "mat_sddmm": ("X(i,j)=B(i,j)*C(i,k)*D(k,j)", "ijk"),
 }
+SDDMM_K = 256
 # the artifact's vectors per matrix and app: name -> (coordinates, values)
 VECTORS = {("tiny_a", "mat_vecmul"): {"c": ([2, 5], [1.0, 1.0])},
            ("tiny_b", "mat_vecmul"): {"c": ([2], [1.0])},
@@ -84,6 +89,10 @@ def operands(name, app, b):
                 "f": vector(name, app, "f", n)}
     if app == "matmul_kij":
         return {"B": b, "C": shifted(b).T.tocsr()}
+    if app == "mat_sddmm":
+        c = np.arange(m * SDDMM_K, dtype=float).reshape(m, SDDMM_K)
+        d = np.arange(SDDMM_K * n, dtype=float).reshape(n, SDDMM_K).T
+        return {"B": b, "C": c, "D": d}
     if app == "mat_identity":
         return {"B": b}
     if app == "mat_elemadd":
@@ -103,7 +112,9 @@ def test_cycles_equal_the_artifact(name, app, expected):
     expr, order = KERNELS[app]
     tensors = operands(name, app, matrix(name))
     formats = {k: "cc" if np.ndim(v) == 2 else "c" for k, v in tensors.items() if np.ndim(v)}
-    program = compile_expr(expr, formats, order)
+    if app == "mat_sddmm":
+        formats.update(C="dd", D="dd")
+    program = compile_expr(expr, formats, order, locate=app == "mat_sddmm")
     sim = execute(program, bind(program, tensors), "cycle")
     assert matches(sim.output, gold(expr, tensors))
     assert sim.cycles - expected == GAPS.get((name, app), 0)
