@@ -224,11 +224,14 @@ def bench_tensor3(src, python, apps=tuple(TENSOR3), name="synth3") -> list:
                "tensor3_ttm": {"B": _dense(ops["B"]), "C": _dense(ops["Cttm"])},
                "tensor3_mttkrp": {"B": _dense(ops["B"]), "C": _dense(ops["Cmttkrp"]),
                                   "D": _dense(ops["Dmttkrp"])}}
+    patched = (src / "PATCHED").read_text().split() if (src / "PATCHED").exists() else []
     rows = []
     for app in apps:
         _, test, expr, order = TENSOR3[app]
         art = dict(results.get(test, {"error": "did not run"}))
         art["gold"] = None
+        if app in patched and not art.get("error"):
+            art["error"] = "ran with the setup script's typo fix"
         formats = {k: "c" * np.ndim(v) for k, v in tensors[app].items()}
         ours = run_labkit(expr, formats, order, tensors[app])
         rows.append(row(app, f"{name} {ops['B'][2]}", art, ours))
