@@ -270,6 +270,41 @@ def bench_one_sided(src, python, scratch: Path, name="one_sided") -> list:
     return [row("mat_elemadd", name, art, run_labkit(expr, formats, order, ops))]
 
 
+VEC_SPARSITIES = (0.9, 0.975, 0.99375)
+
+
+def bench_vec_elemmul(src, python, scratch: Path, length: int = 2000) -> list:
+    """Its study-apps compressed vector multiply (x = b .* c, length 2000) on random vectors
+    written in its synthetic layout (its generator lives outside the repository's Python
+    package); one run per sparsity.  That test stops when its coordinate writer is done
+    (not its values writer, two primitives further), so labkit counts the same way."""
+    rng = np.random.default_rng(3)
+    root = scratch / "synthetic"
+    vectors = {}
+    for sparsity in VEC_SPARSITIES:
+        for name in ("B", "C"):
+            crd = np.flatnonzero(rng.random(length) >= sparsity)
+            vals = rng.integers(1, 1000, len(crd)).astype(float)
+            write_csf(root / "random/compressed" / f"{name}_random_sp_{sparsity}", name,
+                      crd[:, None], vals, (length,))
+            dense = np.zeros(length)
+            dense[crd] = vals
+            vectors[(sparsity, name)] = dense
+    test = "study-apps/test_vec_elemmul_compressed.py::test_unit_vec_elemmul_c_c_c"
+    ids = [f"test_unit_vec_elemmul_c_c_c[{sp_}-random-1]" for sp_ in VEC_SPARSITIES]
+    results = run_artifact(src, python, [f"{test}[{sp_}-random-1]" for sp_ in VEC_SPARSITIES],
+                           {"SYNTHETIC_PATH": str(root)}, ["--synth"], params=True)
+    rows = []
+    for sparsity, key in zip(VEC_SPARSITIES, ids):
+        art = dict(results.get(key, {"error": "did not run"}))
+        art["gold"] = art.get("passed")     # the test checks its output itself
+        ops = {"b": vectors[(sparsity, "B")], "c": vectors[(sparsity, "C")]}
+        rows.append(row("vec_elemmul", f"random sp {sparsity}", art,
+                        run_labkit("x(i)=b(i)*c(i)", {"b": "c", "c": "c"}, "i", ops,
+                                   until_levels=True)))
+    return rows
+
+
 def synthetic(seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     b = sp.random(250, 100, density=1 - SPARSITY, format="csr", random_state=rng)
@@ -294,8 +329,10 @@ def format_matrix(src: Path, python: Path, name: str, mtx: Path, out: Path, apps
             (out / name / "mat_sddmm" / f.name).write_bytes(f.read_bytes())
 
 
-def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_args=()) -> dict:
-    """Run artifact tests; ``{test name: {"cycles", "passed", "seconds", "error"}}``."""
+def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_args=(),
+                 params: bool = False) -> dict:
+    """Run artifact tests; ``{test name: {"cycles", "passed", "seconds", "error"}}`` (the
+    name with its ``[parameters]`` when ``params``)."""
     with tempfile.TemporaryDirectory(prefix="sam-artifact-run-") as work:
         bench_json, times_json = Path(work) / "bench.json", Path(work) / "times.json"
         tests_dir = src / "sam/sim/test"   # its conftest adds the options: run from there
@@ -308,11 +345,11 @@ def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_ar
         cycles = {}
         if bench_json.exists() and bench_json.stat().st_size:
             for b in json.loads(bench_json.read_text())["benchmarks"]:
-                cycles[b["name"].split("[")[0]] = b["extra_info"].get("cycles")
+                cycles[b["name"] if params else b["name"].split("[")[0]] = b["extra_info"].get("cycles")
         times = json.loads(times_json.read_text()) if times_json.exists() else {}
     out = {}
     for nodeid, seconds in times.items():
-        name = nodeid.split("::")[-1].split("[")[0]
+        name = nodeid.split("::")[-1] if params else nodeid.split("::")[-1].split("[")[0]
         failed = f"{nodeid} " in proc.stdout and "FAILED" in proc.stdout.split(nodeid)[0][-20:] \
             or f"FAILED {nodeid.split('/')[-1]}" in proc.stdout
         error = ""
@@ -326,8 +363,18 @@ def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_ar
 
 
 # ---- labkit -----------------------------------------------------------------------------
-def run_labkit(expr, formats, order, tensors, locate=False):
-    """One warm cycle-mode run (best of 3) of the graph labkit compiles."""
+def levels_done(program, sim) -> int:
+    """The cycle the output's level writers finish (without the values writer)."""
+    from labkit.sam import primitives as P
+
+    ends = [int(sim.streams[node.ins["crd"]].t[-1]) + 1 for node in program.graph.nodes
+            if isinstance(node.prim, P.LevelWriter)]
+    return max(ends)
+
+
+def run_labkit(expr, formats, order, tensors, locate=False, until_levels=False):
+    """One warm cycle-mode run (best of 3) of the graph labkit compiles; ``until_levels``:
+    count cycles until the level writers finish, as a test that stops there does."""
     from labkit.sam.custard import compile_expr
     from labkit.sam.gold import gold, matches
     from labkit.sam.simulate import bind, execute
@@ -340,7 +387,8 @@ def run_labkit(expr, formats, order, tensors, locate=False):
         t0 = time.perf_counter()
         sim = execute(program, env, "cycle")
         best = min(best, time.perf_counter() - t0)
-    return sim.cycles, matches(sim.output, gold(expr, tensors)), best
+    cycles = levels_done(program, sim) if until_levels else sim.cycles
+    return cycles, matches(sim.output, gold(expr, tensors)), best
 
 
 def row(case, matrix, art, ours):
@@ -464,6 +512,7 @@ def main(argv=None):
     for name in args.matrices:
         rows += bench_matrix(src, python, name, args.home / "formatted", args.apps)
     rows += bench_one_sided(src, python, args.home)
+    rows += bench_vec_elemmul(src, python, args.home)
     if not args.no_tensor3:
         rows += bench_tensor3(src, python)
     if not args.no_reorder:
