@@ -140,6 +140,171 @@ def write_level_files(folder: Path, name: str, matrix: sp.spmatrix, column_major
         (folder / fname).write_text("".join(f"{v}\n" for v in values))
 
 
+def write_csf(folder: Path, name: str, coords: np.ndarray, vals: np.ndarray, shape) -> None:
+    """A tensor with every level compressed (coordinates sorted lexicographically), in the
+    artifact's per-level files (``tensor_<name>_mode_<level>_seg/crd``, ``_vals``, ``_shape``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    order = np.lexsort(coords.T[::-1])
+    coords, vals = coords[order], vals[order]
+    files = {f"tensor_{name}_mode_shape": list(shape), f"tensor_{name}_mode_vals": vals.tolist()}
+    parent = np.zeros(len(coords), np.int64)       # position of each entry's parent fiber
+    n_parents = 1
+    for level in range(coords.shape[1]):
+        key = np.column_stack([parent, coords[:, level]])
+        new = np.ones(len(key), bool)
+        new[1:] = (key[1:] != key[:-1]).any(axis=1)
+        counts = np.bincount(parent[new], minlength=n_parents)
+        files[f"tensor_{name}_mode_{level}_seg"] = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        files[f"tensor_{name}_mode_{level}_crd"] = coords[new, level].tolist()
+        parent = np.cumsum(new) - 1
+        n_parents = int(new.sum())
+    for fname, values in files.items():
+        (folder / fname).write_text("".join(f"{v}\n" for v in values))
+
+
+# 3-tensor app -> (test, labkit expression, loop order, operand files beside B)
+TENSOR3 = {
+    "tensor3_elemadd": ("final-apps/test_tensor3_elemadd_FINAL.py", "test_tensor3_elemadd_FINAL",
+                        "X(i,j,k)=B(i,j,k)+C(i,j,k)", "ijk"),
+    "tensor3_innerprod": ("final-apps/test_tensor3_innerprod_FINAL.py",
+                          "test_tensor3_innerprod_FINAL", "x=B(i,j,k)*C(i,j,k)", "ijk"),
+    "tensor3_ttv": ("final-apps/test_tensor3_ttv_FINAL.py", "test_tensor3_ttv_FINAL",
+                    "X(i,j)=B(i,j,k)*c(k)", "ijk"),
+    "tensor3_ttm": ("final-apps/test_tensor3_ttm_FINAL.py", "test_tensor3_ttm_FINAL",
+                    "X(i,j,k)=B(i,j,l)*C(k,l)", "ijkl"),
+    "tensor3_mttkrp": ("final-apps/test_tensor3_mttkrp_FINAL.py", "test_tensor3_mttkrp_FINAL",
+                       "X(i,j)=B(i,k,l)*C(j,k)*D(j,l)", "ijkl"),
+}
+
+
+def tensor3_operands(shape=(12, 10, 8), density=0.08, rank=6, seed=1) -> dict:
+    """A random sparse 3-tensor B and its partners (C of B's shape for elemadd and inner
+    product, a vector, and sparse factor matrices), as COO arrays."""
+    rng = np.random.default_rng(seed)
+
+    def sparse(dims, dens):
+        mask = rng.random(dims) < dens
+        coords = np.argwhere(mask)
+        return coords, rng.integers(1, 10, len(coords)).astype(float), dims
+
+    b = sparse(shape, density)
+    shifted = b[0].copy()
+    shifted[:, -1] = (shifted[:, -1] + 1) % shape[-1]   # C: B's last mode shifted, values 2
+    return {"B": b, "C3": (shifted, np.full(len(shifted), 2.0), shape),
+            "c": sparse((shape[2],), 0.5), "Cttm": sparse((rank, shape[2]), 0.5),
+            "Cmttkrp": sparse((rank, shape[1]), 0.5), "Dmttkrp": sparse((rank, shape[2]), 0.5)}
+
+
+def _dense(op):
+    coords, vals, dims = op
+    out = np.zeros(dims)
+    out[tuple(coords.T)] = vals
+    return out
+
+
+def bench_tensor3(src, python, apps=tuple(TENSOR3), name="synth3") -> list:
+    """The 3-tensor apps on a synthetic tensor (the artifact ships no FROSTT tensor); its
+    gold checks need TACO's outputs (``data/gold/frostt-taco``), so they are not run."""
+    ops = tensor3_operands()
+    tests_dir = src / "sam/sim/test"
+    tmp = tests_dir / "tmp_mat"             # where its 3-tensor tests read their inputs
+    write_csf(tmp, "B", *ops["B"])
+    write_csf(tmp, "C", *ops["C3"])
+    write_csf(tmp / f"{name}-vec_mode2", "c", *ops["c"])
+    write_csf(tmp / f"{name}-mat_mode2_ttm", "C", *ops["Cttm"])
+    write_csf(tmp / f"{name}-mat_mode1_mttkrp", "C", *ops["Cmttkrp"])
+    other = src / "data/frostt-formatted" / name / "other"
+    write_csf(other / f"{name}-mat_mode2_mttkrp", "D", *ops["Dmttkrp"])
+    results = run_artifact(src, python, [TENSOR3[a][0] for a in apps],
+                           {"FROSTT_FORMATTED_PATH": str(src / "data/frostt-formatted")},
+                           ["--frosttname", name])
+    tensors = {"tensor3_elemadd": {"B": _dense(ops["B"]), "C": _dense(ops["C3"])},
+               "tensor3_innerprod": {"B": _dense(ops["B"]), "C": _dense(ops["C3"])},
+               "tensor3_ttv": {"B": _dense(ops["B"]), "c": _dense(ops["c"])},
+               "tensor3_ttm": {"B": _dense(ops["B"]), "C": _dense(ops["Cttm"])},
+               "tensor3_mttkrp": {"B": _dense(ops["B"]), "C": _dense(ops["Cmttkrp"]),
+                                  "D": _dense(ops["Dmttkrp"])}}
+    patched = (src / "PATCHED").read_text().split() if (src / "PATCHED").exists() else []
+    rows = []
+    for app in apps:
+        _, test, expr, order = TENSOR3[app]
+        art = dict(results.get(test, {"error": "did not run"}))
+        art["gold"] = None
+        if app in patched and not art.get("error"):
+            art["error"] = "ran with the setup script's typo fix"
+        formats = {k: "c" * np.ndim(v) for k, v in tensors[app].items()}
+        ours = run_labkit(expr, formats, order, tensors[app])
+        rows.append(row(app, f"{name} {ops['B'][2]}", art, ours))
+    return rows
+
+
+def one_sided_pair(seed: int = 2):
+    """B and C (12 x 10) whose rows are empty on one side only: rows 0-3 only in B, rows
+    4-7 only in C, rows 8-11 in both (the unioner's 'N' reference path)."""
+    rng = np.random.default_rng(seed)
+    dense = {}
+    for name, rows in (("B", list(range(0, 4)) + list(range(8, 12))),
+                       ("C", list(range(4, 12)))):
+        m = np.zeros((12, 10))
+        for r in rows:
+            cols = rng.choice(10, size=3, replace=False)
+            m[r, cols] = rng.integers(1, 10, 3)
+        dense[name] = m
+    return dense
+
+
+def bench_one_sided(src, python, scratch: Path, name="one_sided") -> list:
+    """mat_elemadd on operands whose fibers are empty on one side of the union (written in
+    its formatted layout; its gold check assumes C = shifted B, so it is not run)."""
+    ops = one_sided_pair()
+    base = scratch / "formatted-custom"
+    for tname, m in ops.items():
+        coo = sp.coo_matrix(m)
+        write_csf(base / name / "mat_elemadd", tname, np.column_stack([coo.row, coo.col]),
+                  coo.data, m.shape)
+    results = run_artifact(src, python, [APPS["mat_elemadd"][0]],
+                           {"SUITESPARSE_FORMATTED_PATH": str(base)}, ["--ssname", name])
+    art = dict(results.get(APPS["mat_elemadd"][1], {"error": "did not run"}))
+    art["gold"] = None
+    _, _, expr, formats, order = APPS["mat_elemadd"]
+    return [row("mat_elemadd", name, art, run_labkit(expr, formats, order, ops))]
+
+
+VEC_SPARSITIES = (0.9, 0.975, 0.99375)
+
+
+def bench_vec_elemmul(src, python, scratch: Path, length: int = 2000) -> list:
+    """Its study-apps compressed vector multiply (x = b .* c, length 2000) on random vectors
+    written in its synthetic layout (its generator lives outside the repository's Python
+    package); one run per sparsity.  That test stops when its coordinate writer is done
+    (not its values writer, two primitives further), so labkit counts the same way."""
+    rng = np.random.default_rng(3)
+    root = scratch / "synthetic"
+    vectors = {}
+    for sparsity in VEC_SPARSITIES:
+        for name in ("B", "C"):
+            crd = np.flatnonzero(rng.random(length) >= sparsity)
+            vals = rng.integers(1, 1000, len(crd)).astype(float)
+            write_csf(root / "random/compressed" / f"{name}_random_sp_{sparsity}", name,
+                      crd[:, None], vals, (length,))
+            dense = np.zeros(length)
+            dense[crd] = vals
+            vectors[(sparsity, name)] = dense
+    test = "study-apps/test_vec_elemmul_compressed.py::test_unit_vec_elemmul_c_c_c"
+    ids = [f"test_unit_vec_elemmul_c_c_c[{sp_}-random-1]" for sp_ in VEC_SPARSITIES]
+    results = run_artifact(src, python, [f"{test}[{sp_}-random-1]" for sp_ in VEC_SPARSITIES],
+                           {"SYNTHETIC_PATH": str(root)}, ["--synth"], params=True)
+    rows = []
+    for sparsity, key in zip(VEC_SPARSITIES, ids):
+        art = dict(results.get(key, {"error": "did not run"}))
+        art["gold"] = art.get("passed")     # the test checks its output itself
+        ops = {"b": vectors[(sparsity, "B")], "c": vectors[(sparsity, "C")]}
+        rows.append(row("vec_elemmul", f"random sp {sparsity}", art,
+                        run_labkit("x(i)=b(i)*c(i)", {"b": "c", "c": "c"}, "i", ops,
+                                   until_levels=True)))
+    return rows
+
+
 def synthetic(seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     b = sp.random(250, 100, density=1 - SPARSITY, format="csr", random_state=rng)
@@ -164,8 +329,10 @@ def format_matrix(src: Path, python: Path, name: str, mtx: Path, out: Path, apps
             (out / name / "mat_sddmm" / f.name).write_bytes(f.read_bytes())
 
 
-def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_args=()) -> dict:
-    """Run artifact tests; ``{test name: {"cycles", "passed", "seconds", "error"}}``."""
+def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_args=(),
+                 params: bool = False) -> dict:
+    """Run artifact tests; ``{test name: {"cycles", "passed", "seconds", "error"}}`` (the
+    name with its ``[parameters]`` when ``params``)."""
     with tempfile.TemporaryDirectory(prefix="sam-artifact-run-") as work:
         bench_json, times_json = Path(work) / "bench.json", Path(work) / "times.json"
         tests_dir = src / "sam/sim/test"   # its conftest adds the options: run from there
@@ -178,11 +345,11 @@ def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_ar
         cycles = {}
         if bench_json.exists() and bench_json.stat().st_size:
             for b in json.loads(bench_json.read_text())["benchmarks"]:
-                cycles[b["name"].split("[")[0]] = b["extra_info"].get("cycles")
+                cycles[b["name"] if params else b["name"].split("[")[0]] = b["extra_info"].get("cycles")
         times = json.loads(times_json.read_text()) if times_json.exists() else {}
     out = {}
     for nodeid, seconds in times.items():
-        name = nodeid.split("::")[-1].split("[")[0]
+        name = nodeid.split("::")[-1] if params else nodeid.split("::")[-1].split("[")[0]
         failed = f"{nodeid} " in proc.stdout and "FAILED" in proc.stdout.split(nodeid)[0][-20:] \
             or f"FAILED {nodeid.split('/')[-1]}" in proc.stdout
         error = ""
@@ -196,7 +363,18 @@ def run_artifact(src: Path, python: Path, tests: list, env_extra: dict, extra_ar
 
 
 # ---- labkit -----------------------------------------------------------------------------
-def run_labkit(expr, formats, order, tensors, locate=False):
+def levels_done(program, sim) -> int:
+    """The cycle the output's level writers finish (without the values writer)."""
+    from labkit.sam import primitives as P
+
+    ends = [int(sim.streams[node.ins["crd"]].t[-1]) + 1 for node in program.graph.nodes
+            if isinstance(node.prim, P.LevelWriter)]
+    return max(ends)
+
+
+def run_labkit(expr, formats, order, tensors, locate=False, until_levels=False):
+    """One warm cycle-mode run (best of 3) of the graph labkit compiles; ``until_levels``:
+    count cycles until the level writers finish, as a test that stops there does."""
     from labkit.sam.custard import compile_expr
     from labkit.sam.gold import gold, matches
     from labkit.sam.simulate import bind, execute
@@ -209,7 +387,8 @@ def run_labkit(expr, formats, order, tensors, locate=False):
         t0 = time.perf_counter()
         sim = execute(program, env, "cycle")
         best = min(best, time.perf_counter() - t0)
-    return sim.cycles, matches(sim.output, gold(expr, tensors)), best
+    cycles = levels_done(program, sim) if until_levels else sim.cycles
+    return cycles, matches(sim.output, gold(expr, tensors)), best
 
 
 def row(case, matrix, art, ours):
@@ -317,7 +496,9 @@ def main(argv=None):
     ap.add_argument("--home", type=Path, default=DEFAULT_HOME)
     ap.add_argument("--matrices", nargs="*", default=list(SHIPPED))
     ap.add_argument("--apps", nargs="*", default=list(APPS))
-    ap.add_argument("--no-reorder", action="store_true")
+    ap.add_argument("--no-reorder", action="store_true", help="skip the synthetic reorder "
+                    "study (the artifact needs about 4 minutes for it)")
+    ap.add_argument("--no-tensor3", action="store_true", help="skip the 3-tensor apps")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--record", type=Path, help="write matrix, app and the artifact's cycles "
                     "of every case it ran to this CSV (the reference counts of the tests)")
@@ -330,6 +511,10 @@ def main(argv=None):
     rows = []
     for name in args.matrices:
         rows += bench_matrix(src, python, name, args.home / "formatted", args.apps)
+    rows += bench_one_sided(src, python, args.home)
+    rows += bench_vec_elemmul(src, python, args.home)
+    if not args.no_tensor3:
+        rows += bench_tensor3(src, python)
     if not args.no_reorder:
         rows += bench_reorder(src, python, args.home)
     if args.record:

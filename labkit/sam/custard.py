@@ -117,8 +117,7 @@ class _Lowering:
             self.formats[a.key] = fmts
             self.mode_orders[a.key] = tuple(a.indices.index(i) for i in levels)
             leaf = _Leaf(a, fmts, levels)
-            if a.indices:
-                leaf.ref = (self.g.add(P.Root(a.key)), "ref")
+            leaf.ref = (self.g.add(P.Root(a.key)), "ref")
             self.leaves[a.key] = leaf
         n_out = len(st.out_indices)
         self.out_format = out_format or "c" * n_out
@@ -171,9 +170,8 @@ class _Lowering:
         if self.locate and not union:
             dense = [o for o in ops if isinstance(o, _Pending) and o.leaf.fmts[o.leaf.pos] == "d"]
             rest = [o for o in ops if o not in dense]
-            if dense and not rest:
-                rest, dense = dense[:1], dense[1:]
-            ops, located = rest, dense
+            if rest:   # all dense: scanned and intersected, as the artifact's fused SDDMM
+                ops, located = rest, dense
         mode = "normal"
         if not union and all(isinstance(o, _Pending) and o.leaf.fmts[o.leaf.pos] == "b"
                              for o in ops):
@@ -210,7 +208,9 @@ class _Lowering:
         self.crd = {}
         for v in self.order:
             active = inner[0].child if v in inner_idx else root
-            active_leaves = [self.leaves[a.key] for a in accesses(active) if a.indices]
+            # a scalar tensor is broadcast like any tensor lacking the index (repeated over
+            # every loop index, then loaded), as the artifact's graphs do
+            active_leaves = [self.leaves[a.key] for a in accesses(active)]
             op = self.coiterate(active, v)
             op = self.materialize(op, v)
             self.crd[v] = op.crd
@@ -228,7 +228,8 @@ class _Lowering:
         reduced = [i for i in self.order if i in st.reductions and i not in inner_idx]
         outs = [i for i in self.order if i in st.out_indices]
         drop = bool(reduced) and bool(outs) and all(
-            self.order.index(r) > self.order.index(o) for r in reduced for o in outs)
+            self.order.index(r) > self.order.index(o) for r in reduced for o in outs) \
+            and not self._full(reduced[0])
         for r in reversed(reduced):
             k = levels.index(r)
             below = levels[k + 1:]
@@ -253,6 +254,13 @@ class _Lowering:
                        crd=self.crd[v])
         self.g.add(P.ValsWriter(st.out), val=val)
         return levels
+
+    def _full(self, index) -> bool:
+        """Every operand iterated at ``index`` stores it dense: its fibers are never empty,
+        so the outer coordinates need no dropper (the artifact writes them straight from
+        the scanners)."""
+        leaves = [lf for lf in self.leaves.values() if index in lf.acc.indices]
+        return bool(leaves) and all(lf.fmts[lf.levels.index(index)] == "d" for lf in leaves)
 
     def value(self, node):
         if isinstance(node, Access):
@@ -279,9 +287,10 @@ class _Lowering:
                                      f"tensor is not supported (it would make it dense)")
                 if isinstance(scalar, Const):
                     prim = P.ALU(op, const=scalar.value)
-                else:
-                    prim = P.ALU(op, const=0.0, const_name=scalar.key)
-                return (self.g.add(prim, a=self.value(other)), "val")
+                    return (self.g.add(prim, a=self.value(other)), "val")
+                loaded = (self.g.add(P.ArrayVals(scalar.key), ref=self.leaves[scalar.key].ref), "val")
+                a, b = (loaded, self.value(other)) if ls else (self.value(other), loaded)
+                return (self.g.add(P.ALU(op), a=a, b=b), "val")
             return (self.g.add(P.ALU(op), a=self.value(node.left), b=self.value(node.right)), "val")
         raise InputError(f"expression {self.st.text!r}: a constant alone is not a tensor expression")
 

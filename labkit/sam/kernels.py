@@ -382,7 +382,7 @@ def spacc_times(vtok, vt, itok, it, groups_in, groups_out, conv_groups):
     inner = _one_per_cycle(hold, 0)
     outer = _one_per_cycle(hold + 1, 0)
     vals = _one_per_cycle(vt, 0)
-    n_groups = len(groups_out) and 0
+    n_groups = 0
     for g in groups_in:
         n_groups = max(n_groups, g + 1)
     for g in groups_out:
@@ -398,7 +398,7 @@ def spacc_times(vtok, vt, itok, it, groups_in, groups_out, conv_groups):
     for k in range(len(vtok)):              # values and inner coordinates in step
         if vtok[k] < 0:
             continue
-        while itok[a] < 0:
+        while a < len(itok) - 1 and itok[a] < 0:   # (callers check the counts agree)
             a += 1
         pop = max(pop + 1, vals[k] + 1, inner[a] + 1, outer[a] + 1)
         g = groups_in[n]
@@ -685,7 +685,10 @@ def alu_const(atok, aval, at, c, op):
 
 @njit(cache=True)
 def locate_dense(crd, tin, parent, dim):
-    """Locate into a dense level: ``ref = parent_ref * dim + crd`` per fiber's parent."""
+    """Locate into a dense level: ``ref = parent_ref * dim + crd`` per fiber's parent.
+
+    Combinational, as the artifact's fused locate (a coordinate used directly as the dense
+    level's reference): each reference leaves with its coordinate."""
     n = len(crd)
     out = np.empty(n, np.int64)
     t = np.empty(n, np.int64)
@@ -707,7 +710,7 @@ def locate_dense(crd, tin, parent, dim):
                 p += 1
                 while p < np_ and parent[p] < 0 and parent[p] != EMPTY:
                     p += 1
-        last = max(tin[k] + 1, last + 1)
+        last = max(tin[k], last)
         t[k] = last
     return out, t, 0
 

@@ -10,6 +10,11 @@
   coordinate hold, stop-token droppers and point converter, and the ALU waiting for both
   inputs' stops and D;
 - matmul_kij: the matrix sparse accumulator (it emits its sorted points only after D);
+- mat_mattransmul (x = b C^T d + e f): scalar tensors broadcast by repeaters over i and j
+  and loaded by an array, as the artifact's graph does, instead of an ALU constant;
+- mat_sddmm (X = B .* (C D), dense C and D located by B's coordinates, K = 256): a
+  combinational locate, dense k levels scanned and intersected, and no coordinate dropper
+  (B's scanners write the output levels);
 - GAPS: cycles still missed (explained in benchmarks/README.md), tested as gaps so that
   closing or widening one shows.
 """
@@ -38,10 +43,19 @@ KERNELS = {
     "mat_elemadd3": ("X(i,j)=B(i,j)+C(i,j)+D(i,j)", "ij"),
     "mat_vecmul": ("x(i)=B(i,j)*c(j)", "ji"),
     "matmul_kij": ("X(i,j)=B(i,k)*C(k,j)", "kij"),
+    "mat_mattransmul": ("x(i)=b*C(j,i)*d(j)+e*f(i)", "ij"),
+    "mat_sddmm": ("X(i,j)=B(i,j)*C(i,k)*D(k,j)", "ijk"),
 }
-# mat_vecmul's vector c per matrix: (coordinates, values), length = B's columns
-VECTORS = {"tiny_a": ([2, 5], [1.0, 1.0]), "tiny_b": ([2], [1.0]), "tiny_c": ([2], [1.0]),
-           "tiny_d": ([2], [1.0])}
+SDDMM_K = 256
+# the artifact's vectors per matrix and app: name -> (coordinates, values)
+VECTORS = {("tiny_a", "mat_vecmul"): {"c": ([2, 5], [1.0, 1.0])},
+           ("tiny_b", "mat_vecmul"): {"c": ([2], [1.0])},
+           ("tiny_c", "mat_vecmul"): {"c": ([2], [1.0])},
+           ("tiny_d", "mat_vecmul"): {"c": ([2], [1.0])},
+           ("tiny_a", "mat_mattransmul"): {"d": ([2, 5], [1.0, 1.0]), "f": ([1, 3], [1.0, 1.0])},
+           ("tiny_b", "mat_mattransmul"): {"d": ([2, 5], [1.0, 1.0]), "f": ([1], [1.0])},
+           ("tiny_c", "mat_mattransmul"): {"d": ([2], [1.0]), "f": ([2], [1.0])},
+           ("tiny_d", "mat_mattransmul"): {"d": ([2], [1.0]), "f": ([0], [1.0])}}
 # labkit cycles - artifact cycles where they still differ
 GAPS: dict = {}
 COUNTS = pd.read_csv(Path(__file__).with_name("artifact_cycles.csv"), comment="#")
@@ -59,14 +73,26 @@ def shifted(m):
                          shape=m.shape)
 
 
+def vector(name, app, which, length):
+    crd, vals = VECTORS[(name, app)][which]
+    out = np.zeros(length)
+    out[crd] = vals
+    return out
+
+
 def operands(name, app, b):
+    m, n = b.shape
     if app == "mat_vecmul":
-        crd, vals = VECTORS[name]
-        c = np.zeros(b.shape[1])
-        c[crd] = vals
-        return {"B": b, "c": c}
+        return {"B": b, "c": vector(name, app, "c", n)}
+    if app == "mat_mattransmul":
+        return {"b": 2.0, "C": b, "d": vector(name, app, "d", m), "e": 2.0,
+                "f": vector(name, app, "f", n)}
     if app == "matmul_kij":
         return {"B": b, "C": shifted(b).T.tocsr()}
+    if app == "mat_sddmm":
+        c = np.arange(m * SDDMM_K, dtype=float).reshape(m, SDDMM_K)
+        d = np.arange(SDDMM_K * n, dtype=float).reshape(n, SDDMM_K).T
+        return {"B": b, "C": c, "D": d}
     if app == "mat_identity":
         return {"B": b}
     if app == "mat_elemadd":
@@ -85,8 +111,10 @@ def test_the_recorded_cases_cover_every_tiny_matrix_and_rule():
 def test_cycles_equal_the_artifact(name, app, expected):
     expr, order = KERNELS[app]
     tensors = operands(name, app, matrix(name))
-    formats = {k: "cc" if np.ndim(v) == 2 else "c" for k, v in tensors.items()}
-    program = compile_expr(expr, formats, order)
+    formats = {k: "cc" if np.ndim(v) == 2 else "c" for k, v in tensors.items() if np.ndim(v)}
+    if app == "mat_sddmm":
+        formats.update(C="dd", D="dd")
+    program = compile_expr(expr, formats, order, locate=app == "mat_sddmm")
     sim = execute(program, bind(program, tensors), "cycle")
     assert matches(sim.output, gold(expr, tensors))
     assert sim.cycles - expected == GAPS.get((name, app), 0)

@@ -94,3 +94,15 @@ def test_complex_matrices_stay_refused(tmp_path, capsys):
     assert main(["sam", "run", "--expr", "x(i)=B(i,j)*c(j)", "--tensor", f"B={path}",
                  "--random", "c=2:1.0"]) == 2
     assert "complex" in capsys.readouterr().err
+
+
+def test_an_order_the_compiler_cannot_schedule_exits_2_naming_the_operand(capsys):
+    base = ["sam", "run", "--expr", "X(i,j)=B(i,j)*C(i,j)", "--format", "B=cs",
+            "--random", "B=5x5:0.3", "--random", "C=5x5:0.3"]
+    for order, level in (("ij", "level i"), ("ji", "level j")):
+        assert main(base + ["--order", order]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and "tensor B" in err and level in err, err
+    assert main(["sam", "run", "--expr", "x(i)=B(i,j)*c(j)", "--order", "ijk",
+                 "--random", "B=4x4:0.5", "--random", "c=4:0.5"]) == 2
+    assert "order 'ijk'" in capsys.readouterr().err
