@@ -50,4 +50,8 @@ def test_recorded_reference_covers_the_six_spmspm_orders():
     assert orders == {"ijk", "jik", "ikj", "jki", "kij", "kji"}
     frame = at.compare(ref)
     sddmm = frame[frame.graph == "mat_sddmm"]
-    assert (sddmm.difference == 0).all() and sddmm.artifact.sum() == 25
+    # labkit drops no coordinates in SDDMM when the reduced index is dense in every operand
+    # (as the artifact's own SDDMM app, whose cycle count it matches); the compiler's DOT
+    # graph keeps one dropper: that is the only difference
+    differing = sddmm[sddmm.difference != 0].set_index("primitive").difference.to_dict()
+    assert differing == {"crd_drop": -1} and sddmm.artifact.sum() == 25
