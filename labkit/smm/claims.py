@@ -63,3 +63,7 @@ define("smm.xgemm_vs_blas", area="smm", notebook="35_smm_xgemm",
        text="tiled GEMM (labkit small kernels) / numpy's BLAS speed, same operands, median of "
             "alternating runs, the smallest over 1 and 2 threads",
        paper=0.9, rule="at_least", source="issue 15 (XGEMM >= 0.9x numpy's BLAS on 2000^3 and 4000^3)")
+define("smm.eigen_vs_labkit", area="smm", notebook="35_smm_xgemm",
+       text="A,B,C streamed, double, 1 thread: labkit / Eigen speed, the smallest over the "
+            "streaming shapes (Eigen's magazine variant, compiled peer)",
+       paper=1.0, rule="at_least", source="LIBXSMM samples/magazine (Eigen variant); issue 15")
