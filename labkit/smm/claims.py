@@ -83,3 +83,7 @@ define("smm.mhd_roundtrip", area="smm", notebook="39_smm_mhd",
        text="MetaImage files of every element type, 1-4 dimensions and channels, raw, compressed "
             "and inline, read back bit for bit",
        paper="equal results", rule="true", source="LIBXSMM samples/mhd; " + SAMPLES_SRC)
+define("smm.eigen_vs_labkit", area="smm", notebook="35_smm_xgemm",
+       text="A,B,C streamed, double, 1 thread: labkit / Eigen speed, the smallest over the "
+            "streaming shapes (Eigen's magazine variant, compiled peer)",
+       paper=1.0, rule="at_least", source="LIBXSMM samples/magazine (Eigen variant); issue 15")

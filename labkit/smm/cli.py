@@ -66,7 +66,8 @@ def cmd_rstr(args) -> dict:
 def cmd_transpose(args) -> dict:
     from labkit.smm.transpose import bench
 
-    return bench(args.m, args.n, args.ldi, args.ldo, inplace=args.inplace, dtype=args.dtype)
+    return bench(args.m, args.n, args.ldi, args.ldo, inplace=args.inplace, dtype=args.dtype,
+                 threads=args.threads)
 
 
 def cmd_sample(args) -> dict:
@@ -181,7 +182,7 @@ def _add_xgemm(sub) -> None:
 def _pair(text: str) -> tuple[int, int]:
     parts = str(text).replace("x", ",").split(",")
     if len(parts) != 2:
-        raise InputError(f"--mnk must be M,N (two integers) for a transpose, got {text!r}")
+        raise InputError(f"sizes must be M,N (two integers) for a transpose, got {text!r}")
     return tuple(_positive(name)(part) for name, part in zip(("m", "n"), parts))
 
 
@@ -201,6 +202,25 @@ def cmd_tune(args) -> dict:
         tuned = tune_transpose(m, n, trials=args.trials, threads=args.threads,
                                dtype=args.dtype, progress=not args.json)
     return tuned.as_dict()
+
+
+def cmd_transpose_copy(args) -> dict:
+    from labkit.smm.transpose import copy_summary, versus_copy
+
+    m, n = _pair(args.mn)
+    frame, agrees = versus_copy(m, n, threads=args.threads, repeat=args.repeat, dtype=args.dtype)
+    return copy_summary(frame, agrees)
+
+
+def _add_transpose_copy(sub) -> None:
+    p = sub.add_parser("transpose-vs-copy",
+                       help="out-of-place transpose time vs a copy of the same matrix, alternating")
+    p.add_argument("--mn", required=True, metavar="M,N", help="matrix sizes, e.g. 4096,4096")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
+    p.add_argument("--repeat", type=_positive("--repeat"), default=5)
+    p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_transpose_copy)
 
 
 def _add_tune(sub) -> None:
@@ -339,9 +359,11 @@ def register(subparsers) -> None:
     for size in ("m", "n", "ldi", "ldo"):
         p.add_argument(size, type=_positive(size))
     p.add_argument("--inplace", action="store_true")
+    p.add_argument("--threads", type=_positive("--threads"), default=1)
     p.add_argument("--dtype", default="float64", help="float64 (default) or float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_transpose)
 
     _add_xgemm(sub)
     _add_tune(sub)
+    _add_transpose_copy(sub)

@@ -147,13 +147,35 @@ class Registry:
             self._kernels[spec] = kernel
         return kernel
 
+    def lookup(self, spec, generate):
+        """A kernel of another kind (a copy or transpose, :mod:`labkit.smm.copy_kernels`)
+        keyed by its frozen ``spec``: found, or made once by ``generate(spec)`` (a
+        ``(kernel, seconds)`` pair) under the spec's lock, counted like GEMM kernels."""
+        kernel = self._kernels.get(spec)
+        if kernel is not None:
+            self.hits += 1
+            return kernel
+        with self._guard:
+            lock = self._locks.setdefault(spec, threading.Lock())
+        with lock:
+            kernel = self._kernels.get(spec)
+            if kernel is None:
+                kernel, took = generate(spec)
+                with self._guard:
+                    self.misses += 1
+                    self.generation_s += took
+                    self._kernels[spec] = kernel
+                return kernel
+        self.hits += 1
+        return kernel
+
     def _account(self, seconds: float) -> None:
         with self._guard:
             self.generation_s += seconds
 
     def stats(self) -> dict:
         """Counters: ``hits``, ``misses``, ``kernels`` (distinct specs), ``generation_s``."""
-        kernels = sum(1 for key in list(self._kernels) if isinstance(key, GemmSpec))
+        kernels = sum(1 for key in list(self._kernels) if not isinstance(key, tuple))
         return {"hits": self.hits, "misses": self.misses, "kernels": kernels,
                 "generation_s": self.generation_s}
 

@@ -304,3 +304,54 @@ def vfma(typingctx, x, y, acc):
         return builder.call(fn, list(args))
 
     return x(x, y, acc), codegen
+
+
+def _swap_masks(width: int, bit: int) -> tuple[list[int], list[int]]:
+    """Shuffle indices (into the concatenation of rows ``r`` and ``r + bit``) that swap
+    index bit ``bit`` between the row and the lane: the low row's, then the high row's."""
+    low = [c if not c & bit else width + c - bit for c in range(width)]
+    high = [c + bit if not c & bit else width + c for c in range(width)]
+    return low, high
+
+
+@intrinsic
+def tile_transpose(typingctx, src, so, ldi, dst, do, ldo):
+    """``dst[do + i*ldo + j] = src[so + i + j*ldi]`` for a ``lanes x lanes`` tile, through
+    registers: one full vector load per column of the input, ``log2(lanes)`` rounds of
+    shuffles (each swaps one bit of the row index with one of the lane index) and one
+    full vector store per row of the output. Why: every cache line is read whole and
+    written whole at once, so a leading dimension that is a power of two (all the tile's
+    lines in one cache set) costs no conflict misses, which element-wise loops suffer."""
+    if not (isinstance(src, types.Array) and isinstance(dst, types.Array) and src.dtype == dst.dtype):
+        return None
+    vt = _vector_of(src)
+
+    def codegen(context, builder, sig, args):
+        lt = context.get_value_type(vt)
+        size = context.get_abi_sizeof(lt.element)
+        width = vt.width
+        sptr = _pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        dptr = _pointer(context, builder, sig.args[3], args[3], sig.args[4], args[4])
+        lds = context.cast(builder, args[2], sig.args[2], types.intp)
+        ldd = context.cast(builder, args[5], sig.args[5], types.intp)
+        rows = []
+        for j in range(width):
+            at = builder.gep(sptr, [builder.mul(lds, ir.Constant(lds.type, j))])
+            rows.append(builder.load(builder.bitcast(at, lt.as_pointer()), align=size))
+        bit = width // 2
+        while bit:
+            low, high = _swap_masks(width, bit)
+            new = list(rows)
+            for r in range(width):
+                if r & bit:
+                    continue
+                x, y = rows[r], rows[r + bit]
+                new[r] = builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(ir.IntType(32), width), low))
+                new[r + bit] = builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(ir.IntType(32), width), high))
+            rows, bit = new, bit // 2
+        for i in range(width):
+            at = builder.gep(dptr, [builder.mul(ldd, ir.Constant(ldd.type, i))])
+            builder.store(rows[i], builder.bitcast(at, lt.as_pointer()), align=size)
+        return context.get_dummy_value()
+
+    return types.void(src, so, ldi, dst, do, ldo), codegen

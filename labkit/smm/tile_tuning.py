@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from labkit.smm.spec import normalize_dtype, positive_int
-from labkit.smm.tiles import GemmTiles, save
+from labkit.smm.tiles import GemmTiles, TransposeTiles, save
 
 
 @dataclass
@@ -107,3 +107,33 @@ def tune_gemm(m, n, k, trials: int = 30, threads: int = 1, dtype: str = "float64
         tiles, best, default, frame = _search("gemm", measure, suggest, defaults, trials, seed, progress)
     key = save("gemm", dtype, threads, (m, n, k), tiles, best) if store else None
     return Tuned("gemm", tiles, best, default, key, frame)
+def tune_transpose(m, n, trials: int = 20, threads: int = 1, dtype: str = "float64",
+                   repeat: int = 3, store: bool = True, seed: int = 0,
+                   progress: bool = True) -> Tuned:
+    """Search the out-of-place transpose's block rows and columns for an ``m x n`` matrix."""
+    from labkit.smm.streaming import thread_limits
+    from labkit.smm.transpose import check_size, transpose
+
+    m, n = check_size(m, n, dtype=dtype)
+    dtype = normalize_dtype(dtype)
+    trials, repeat = positive_int("trials", trials), positive_int("repeat", repeat)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(m * n).astype(dtype)
+    out = np.empty(m * n, dtype=dtype)
+    base = TransposeTiles()
+
+    def suggest(trial):
+        return TransposeTiles(rows=8 * trial.suggest_int("rows_w", 1, 32),
+                              cols=8 * trial.suggest_int("cols_w", 1, 64))
+
+    def measure(tiles):
+        return _best_of(lambda: transpose(a, m, n, out=out, threads=threads, tiles=tiles), repeat)
+
+    with thread_limits(threads):
+        transpose(a, m, n, out=out, threads=threads, tiles=base)
+        tiles, best, default, frame = _search("transpose", measure, suggest,
+                                              {"rows_w": base.rows // 8, "cols_w": base.cols // 8},
+                                              trials, seed, progress)
+    key = save("transpose", dtype, threads, (m, n), tiles, best) if store else None
+    return Tuned("transpose", tiles, best, default, key, frame)
+

@@ -57,11 +57,14 @@ class TransposeTiles:
     """Rows and columns of the blocks the out-of-place transpose walks."""
 
     rows: int = 32
-    cols: int = 32
+    cols: int = 128
 
     def checked(self, dtype: str = "float64") -> "TransposeTiles":
+        """Itself, or InputError: positive, and at most 2**16 elements per block (its buffer)."""
         for name, value in asdict(self).items():
             positive_int(f"tile {name}", value)
+        if self.rows * self.cols > 2**16:
+            raise InputError(f"transpose block {self.rows}x{self.cols} is larger than 65536 elements")
         return self
 
 

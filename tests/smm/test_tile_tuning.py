@@ -68,8 +68,17 @@ def test_cli_tune_json(store, capsys):
     (["gemm", "--mnk", "64,64,64", "--trials", "0"], "--trials"),
     (["gemm", "--mnk", "32768,32768,32768"], "more than this machine"),
     (["fft", "--mnk", "4,4,4"], "invalid choice"),
+    (["transpose", "--mnk", "64"], "M,N"),
+    (["transpose", "--mnk", "64,-1"], "n must be"),
+    (["transpose", "--mnk", "300000,300000"], "more than this machine"),
 ])
 def test_cli_tune_bad_input(argv, word, capsys):
     assert main(["smm", "tune", *argv, "--json"]) == 2
     err = capsys.readouterr().err.strip()
     assert word in err and "\n" not in err
+
+
+def test_cli_tune_transpose_json(store, capsys):
+    assert main(["smm", "tune", "transpose", "--mnk", "96,64", "--trials", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "transpose" and out["key"] in json.loads(store.read_text())
