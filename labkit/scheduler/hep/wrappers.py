@@ -15,10 +15,8 @@ every waiter is still called, so nothing hangs.
 from __future__ import annotations
 
 from labkit.scheduler.coro import Cancelled, Driver
-from labkit.scheduler.hep.event import ModuleFailure
+from labkit.scheduler.hep.event import DONE, IDLE, PREFETCHING, RUNNING, ModuleFailure
 from labkit.scheduler.runtime import BUSY, SLEEP, Task
-
-IDLE, PREFETCHING, DONE = 0, 1, 2
 
 
 class ModuleWrapper:
@@ -155,8 +153,11 @@ class ModuleWrapper:
                 return
         spec = self.spec
         ev.processor.tick()
+        if spec.body is not None:  # a plain body may block in a synchronous get
+            ev.processor.runtime.run_blocking(self._run_body)
+            return
         try:
-            result = spec.body(ev) if spec.body is not None else spec.default(ev)
+            result = spec.default(ev)
         except Exception as exc:
             self._finish(None, ModuleFailure(spec.label, ev.index, exc))
             return
@@ -185,6 +186,28 @@ class ModuleWrapper:
                         ready.append(waiter)
         for waiter in ready:
             waiter._go()
+
+    def _run_body(self) -> None:
+        """The module's plain body, marked as the running module so that
+        :meth:`~labkit.scheduler.hep.event.Event.get_sync` knows who waits."""
+        ev, spec = self.ev, self.spec
+        token = RUNNING.set(self)
+        try:
+            result = spec.body(ev)
+        except ModuleFailure as exc:  # from a synchronous get: already names the modules
+            error = exc
+        except Exception as exc:
+            error = ModuleFailure(spec.label, ev.index, exc)
+        else:
+            error = None
+        finally:
+            RUNNING.reset(token)
+        self._finish(None if error is not None else result, error)
+
+    def block_on(self, producer, release: bool) -> None:
+        """Wait, blocking this module's body, until ``producer`` has run (started now
+        if nobody asked for it yet)."""
+        self.ev.processor.runtime.block(self, producer.prefetch_and_run, release)
 
     def _start_coroutine(self) -> None:
         ev, spec = self.ev, self.spec

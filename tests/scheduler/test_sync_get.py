@@ -1,0 +1,177 @@
+"""Synchronous get from a plain module body (``event.get_sync``), on both backends.
+
+Expected values are hand computations on the declared times: a module whose body runs
+after its own work ``a`` and sync-gets an unrequested producer of work ``p`` ends at
+``a + p``, the producer starting at ``a``. Every run is bounded by a timeout, so a
+deadlock fails the test instead of hanging it.
+"""
+
+import threading
+import time
+
+import pytest
+
+from labkit.scheduler.hep.modules import ONE_AT_A_TIME, UNSAFE, Filter, Producer
+from labkit.scheduler.hep.paths import Path
+from labkit.scheduler.hep.processor import EventProcessor
+from labkit.scheduler.runtime import SLEEP, make_runtime
+
+BACKENDS = ["sim", "threads"]
+TIMEOUT_S = 20.0
+A, P = 0.05, 0.08  # the getter's and the producer's work (seconds)
+TOL = {"sim": 1e-12, "threads": 0.04}  # real threads: scheduling and sleep overshoot
+
+
+def runtime(backend, cores=2):
+    # threads: a "busy" task sleeps instead of burning the CPU (still holding a core)
+    return make_runtime(backend, cores, **({"busy": time.sleep} if backend == "threads" else {}))
+
+
+def run_bounded(proc, events):
+    """``proc.run(events)`` on a helper thread; fails (not hangs) past TIMEOUT_S."""
+    out = {}
+
+    def target():
+        try:
+            out["result"] = proc.run(events)
+        except BaseException as exc:  # re-raised below
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(TIMEOUT_S)
+    assert not thread.is_alive(), f"deadlock: the run did not end within {TIMEOUT_S} s"
+    if "error" in out:
+        raise out["error"]
+    return out["result"]
+
+
+def rows(trace, module, task="module"):
+    return trace[(trace.module == module) & (trace.task == task)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sync_get_runs_unrequested_producer_and_returns_its_value(backend):
+    mods = [Producer("P", times=[P], body=lambda e: 41),
+            Producer("Q", times=[A], body=lambda e: e.get_sync("P") * 2),
+            Filter("F", get=["Q"], body=lambda e: e.product("Q") == 82)]
+    proc = EventProcessor(runtime(backend, cores=1), mods, [Path("p", ["F"])])
+    res = run_bounded(proc, 1)
+    assert res.events.status.tolist() == ["ok"]
+    tr = res.trace
+    q_start = rows(tr, "Q").start.iloc[0]
+    p_start = rows(tr, "P").start.iloc[0]
+    # one core: the waiting module gave its core to the producer, started at the get
+    assert p_start - q_start == pytest.approx(A, abs=TOL[backend])
+    assert res.events.end.iloc[0] - q_start == pytest.approx(A + P, abs=TOL[backend])
+    assert rows(tr, "P").shape[0] == 1  # the producer ran once
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_already_made_product_is_returned_at_once(backend):
+    mods = [Producer("P", times=[P], body=lambda e: 7),
+            Filter("F", get=["P"], times=[A], body=lambda e: e.get_sync("P") == 7)]
+    proc = EventProcessor(runtime(backend), mods, [Path("p", ["F"])])
+    res = run_bounded(proc, 1)
+    assert res.events.status.tolist() == ["ok"]
+    assert rows(res.trace, "F", "sync-get-resume").empty  # never blocked
+    assert res.events.end.iloc[0] - res.events.start.iloc[0] == pytest.approx(
+        P + A, abs=TOL[backend])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_thread_unsafe_getter_lets_thread_unsafe_producer_run(backend):
+    """U and V share the thread-unsafe queue: U's wait must release it (else V could
+    never run: a deadlock) and take it back (W, thread-unsafe too, waits for that)."""
+    mods = [Producer("V", times=[P], thread_type=UNSAFE, body=lambda e: 3),
+            Filter("U", times=[A], thread_type=UNSAFE, body=lambda e: e.get_sync("V") == 3),
+            Filter("W", times=[A], thread_type=UNSAFE)]
+    proc = EventProcessor(runtime(backend, cores=4), mods,
+                          [Path("p1", ["U"]), Path("p2", ["W"])])
+    res = run_bounded(proc, 1)
+    assert res.events.status.tolist() == ["ok"]
+    tr = res.trace
+    u, v, w = rows(tr, "U"), rows(tr, "V"), rows(tr, "W")
+    t0 = u.start.iloc[0]
+    # the queue in FIFO order: U (0..A); at A U waits and releases it, so W (queued
+    # behind U) runs A..2A, then V (asked for at A) 2A..2A+P; U takes the queue back
+    # after V and ends the event at 2A+P
+    assert w.start.iloc[0] - t0 == pytest.approx(A, abs=TOL[backend])
+    assert v.start.iloc[0] - t0 == pytest.approx(2 * A, abs=TOL[backend])
+    assert v.start.iloc[0] >= w.end.iloc[0]  # the queue still excludes W and V
+    assert res.events.end.iloc[0] - t0 == pytest.approx(2 * A + P, abs=TOL[backend])
+    resume = rows(tr, "U", "sync-get-resume")
+    assert resume.start.iloc[0] >= v.end.iloc[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_event_at_a_time_getter_keeps_its_queue(backend):
+    """Two events in flight: event 1's O waits until event 0's O finished its wait."""
+    mods = [Producer("P", times=[P], wait=SLEEP, body=lambda e: 1),
+            Filter("O", times=[A], wait=SLEEP, thread_type=ONE_AT_A_TIME,
+                   body=lambda e: e.get_sync("P") == 1)]
+    proc = EventProcessor(runtime(backend, cores=4), mods, [Path("p", ["O"])], inflight=2)
+    res = run_bounded(proc, 2)
+    assert res.events.status.tolist() == ["ok", "ok"]
+    o = rows(res.trace, "O").sort_values("start")
+    second_start = o.start.iloc[1] - o.start.iloc[0]
+    assert second_start == pytest.approx(A + P, abs=TOL[backend])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_missing_label_fails_the_event(backend):
+    mods = [Filter("F", times=[A], body=lambda e: e.get_sync("nope"))]
+    proc = EventProcessor(runtime(backend), mods, [Path("p", ["F"])])
+    res = run_bounded(proc, 2)
+    assert res.events.status.tolist() == ["failed", "failed"]
+    error = res.events.error.iloc[1]
+    assert "module 'F' failed on event 1" in error and "'nope': no module labelled" in error
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cycle_through_a_declared_get_fails_the_event(backend):
+    """A sync-gets B, whose declared get is A: the wait would never end."""
+    mods = [Producer("A", times=[A], body=lambda e: e.get_sync("B")),
+            Producer("B", times=[P], get=["A"]),
+            Filter("F", get=["A"])]
+    proc = EventProcessor(runtime(backend), mods, [Path("p", ["F"])])
+    res = run_bounded(proc, 1)
+    assert res.events.status.tolist() == ["failed"]
+    error = res.events.error.iloc[0]
+    assert "module 'A' failed" in error and "cycle A -> B -> A" in error
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cycle_of_two_sync_gets_fails_the_event(backend):
+    """A sync-gets B; B's body sync-gets A (blocked waiting for B)."""
+    mods = [Producer("A", times=[A], body=lambda e: e.get_sync("B")),
+            Producer("B", times=[P], body=lambda e: e.get_sync("A")),
+            Filter("F", get=["A"])]
+    proc = EventProcessor(runtime(backend), mods, [Path("p", ["F"])])
+    res = run_bounded(proc, 1)
+    assert res.events.status.tolist() == ["failed"]
+    error = res.events.error.iloc[0]
+    assert "module 'B' failed" in error and "cycle B -> A -> B" in error
+
+
+def test_self_get_is_a_cycle():
+    mods = [Filter("F", body=lambda e: e.get_sync("F"))]
+    res = run_bounded(EventProcessor(runtime("sim"), mods, [Path("p", ["F"])]), 1)
+    assert "cycle F -> F" in res.events.error.iloc[0]
+
+
+def test_get_sync_outside_a_module_body_is_refused():
+    mods = [Producer("P"), Filter("F", get=["P"])]
+    proc = EventProcessor(runtime("sim"), mods, [Path("p", ["F"])])
+    res = proc.run(1)
+    assert res.events.status.tolist() == ["ok"]
+    seen = {}
+
+    def body(event):
+        seen["event"] = event
+        return True
+
+    proc = EventProcessor(runtime("sim"), [Filter("G", body=body)], [Path("p", ["G"])])
+    proc.run(1)
+    with pytest.raises(RuntimeError, match="plain body"):
+        seen["event"].get_sync("G")
