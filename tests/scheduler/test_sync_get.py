@@ -12,9 +12,11 @@ import time
 import pytest
 
 from labkit.scheduler.hep.event import ModuleFailure
-from labkit.scheduler.hep.modules import ONE_AT_A_TIME, UNSAFE, Filter, Producer
+from labkit.scheduler.hep.examples import sync_get_example
+from labkit.scheduler.hep.modules import ONE_AT_A_TIME, REENTRANT, UNSAFE, Filter, Producer
 from labkit.scheduler.hep.paths import Path
 from labkit.scheduler.hep.processor import EventProcessor
+from labkit.scheduler.hep.study import module_timeline
 from labkit.scheduler.runtime import SLEEP, make_runtime
 
 BACKENDS = ["sim", "threads"]
@@ -200,3 +202,23 @@ def test_failed_producer_fails_the_getter(backend):
     assert res.events.status.tolist() == ["failed"]
     assert "module 'P' failed on event 0: ValueError: no hits" in res.events.error.iloc[0]
     assert rows(res.trace, "P").shape[0] == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("thread_type", [REENTRANT, UNSAFE])
+def test_example_timeline_matches_hand_computation(backend, thread_type):
+    """The notebook's example, one core: F works 0..1, then P runs 1..3 while F waits
+    (holding no core, so P can have the only one: busy modules in the sim), and F goes
+    on at 3."""
+    scale = 1.0 if backend == "sim" else 0.1
+    config = sync_get_example(1.0, 2.0, thread_type)
+    if backend == "threads":  # a real busy-wait on a loaded machine stretches: sleep
+        config = config.with_wait(SLEEP)
+    frame = module_timeline(config, backend=backend, time_scale=scale)
+    f = frame[(frame.module == "F") & (frame.task == "module")].iloc[0]
+    p = frame[frame.module == "P"].iloc[0]
+    tol = TOL[backend] / scale
+    assert (f.start, p.start, p.end) == (pytest.approx(0.0, abs=tol), pytest.approx(1.0, abs=tol),
+                                         pytest.approx(3.0, abs=tol))
+    f_end = frame[frame.module == "F"].end.max()
+    assert f_end == pytest.approx(3.0, abs=tol) and f_end >= p.end

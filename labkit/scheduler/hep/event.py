@@ -25,7 +25,9 @@ class ModuleFailure(RuntimeError):
 
 class Event:
     """An event being processed. Wrappers are made on first use, so a module nobody
-    needs is never touched; ``get`` is the coroutine-side synchronous get."""
+    needs is never touched. Three ways to read a product: ``product`` (declared in
+    ``get``, so prefetched: already made), ``await get`` (a coroutine; suspends only the
+    coroutine) and ``get_sync`` (a plain body; blocks it, holding its thread)."""
 
     __slots__ = ("index", "run", "processor", "wrappers", "products", "lock", "error",
                  "cancelled", "start", "end", "path_results", "made", "sync_waits")
@@ -63,7 +65,8 @@ class Event:
         return self.processor.unsafe_queue
 
     def product(self, label: str):
-        """A data product already made (callback-style modules list it in ``get``)."""
+        """A data product already made (callback-style modules list it in ``get``; one
+        not declared is read with :meth:`get_sync`)."""
         return self.products[label]
 
     def get(self, label: str) -> Future:

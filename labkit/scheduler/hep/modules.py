@@ -15,7 +15,10 @@ queue (a one-event-at-a-time module stays one event at a time).
 
 ``body`` is what the module computes: a plain function ``body(event)`` or an
 ``async def`` coroutine (then it declares its own work with ``await work(...)`` and
-pulls data with ``await event.get(label)``).
+pulls data with ``await event.get(label)``). A plain body reads its declared (prefetched)
+products with ``event.product(label)`` and may also ask for one it did not declare with
+``event.get_sync(label)``: the producer runs then and the body blocks until it is made
+(the paper's "request data from the Event synchronously"; see ``Event.get_sync``).
 """
 
 from __future__ import annotations
