@@ -93,7 +93,7 @@ class Event:
         waiter = RUNNING.get()
         if waiter is None or waiter.ev is not self:
             raise RuntimeError("get_sync() is for the plain body of a module running on "
-                               f"event {self.index}")
+                               f"event {self.index} (a coroutine awaits event.get)")
         caller = waiter.spec.label
         if label not in self.processor.modules:
             raise ModuleFailure(caller, self.index,
