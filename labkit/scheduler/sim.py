@@ -44,6 +44,7 @@ class SimRuntime(Runtime):
         self._limited = max_threads is not None
         self._limit = max_threads
         self._shared_lock = threading.Lock()
+        self._idle_worker = None  # a greenlet that runs plain module bodies (run_blocking)
 
     def now(self) -> float:
         return self._now
@@ -141,9 +142,23 @@ class SimRuntime(Runtime):
                 gc.enable()
 
     def run_blocking(self, fn) -> None:
-        """A greenlet per call, so that :meth:`block` can suspend it and the run loop
-        go on (only plain module bodies pay for it; modules without a body do not)."""
-        greenlet(fn).switch()
+        """Run ``fn`` on a worker greenlet, so that :meth:`block` can suspend it and the
+        run loop go on. An idle worker is reused (a switch there and back, not a new
+        greenlet, per call: only plain module bodies pay for it, modules without a body
+        do not); a worker that blocked is replaced and, once done, becomes the idle one."""
+        worker = self._idle_worker
+        if worker is None:
+            worker = greenlet(self._body_worker)
+        else:
+            self._idle_worker = None
+        worker.switch(fn)
+
+    def _body_worker(self, fn) -> None:
+        parent = getcurrent().parent
+        while True:
+            fn()
+            self._idle_worker = getcurrent()
+            fn = parent.switch()
 
     def block(self, task: Task, subscribe, release: bool = False) -> None:
         """Suspend the greenlet of :meth:`run_blocking`; the loop ends ``task`` now

@@ -178,7 +178,7 @@ def test_get_sync_outside_a_module_body_is_refused():
 
     proc = EventProcessor(runtime("sim"), [Filter("G", body=body)], [Path("p", ["G"])])
     proc.run(1)
-    with pytest.raises(RuntimeError, match="plain body"):
+    with pytest.raises(RuntimeError, match="outside a module body that may block"):
         seen["event"].get_sync("G")
 
 
@@ -222,3 +222,42 @@ def test_example_timeline_matches_hand_computation(backend, thread_type):
                                          pytest.approx(3.0, abs=tol))
     f_end = frame[frame.module == "F"].end.max()
     assert f_end == pytest.approx(3.0, abs=tol) and f_end >= p.end
+
+
+def _helper_get(event):
+    return event.get_sync("P")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sync_get_through_a_helper_needs_the_declaration(backend):
+    """A body whose own code does not name get_sync runs as fast as before (not set up
+    to block): its get_sync fails the event naming the module; declared, it works."""
+    undeclared = [Producer("P", times=[P], body=lambda e: 5),
+                  Filter("F", times=[A], body=lambda e: _helper_get(e) == 5)]
+    assert not undeclared[1].sync_get and undeclared[0].sync_get is False
+    res = run_bounded(EventProcessor(runtime(backend), undeclared, [Path("p", ["F"])]), 1)
+    assert res.events.status.tolist() == ["failed"]
+    assert "module 'F' failed" in res.events.error.iloc[0]
+    assert "sync_get=True" in res.events.error.iloc[0]
+    declared = [Producer("P", times=[P], body=lambda e: 5),
+                Filter("F", times=[A], body=lambda e: _helper_get(e) == 5, sync_get=True)]
+    res = run_bounded(EventProcessor(runtime(backend), declared, [Path("p", ["F"])]), 1)
+    assert res.events.status.tolist() == ["ok"]
+    assert res.events.end.iloc[0] - res.events.start.iloc[0] == pytest.approx(
+        A + P, abs=TOL[backend])
+
+
+def test_sync_get_is_detected_from_the_body_and_refused_for_coroutines():
+    from labkit.lab.errors import InputError
+
+    assert Filter("F", body=lambda e: e.get_sync("P")).sync_get
+    assert not Filter("F", body=lambda e: e.product("P")).sync_get
+    assert not Filter("F").sync_get
+
+    async def coroutine(event):
+        return await event.get("P")
+
+    with pytest.raises(InputError, match="module 'G': sync_get is for a plain"):
+        Filter("G", body=coroutine, sync_get=True)
+    with pytest.raises(InputError, match="module 'H': sync_get is for a plain"):
+        Filter("H", sync_get=True)

@@ -92,8 +92,10 @@ class Event:
         ``get`` (prefetched) remains the fast way: use ``product`` then."""
         waiter = RUNNING.get()
         if waiter is None or waiter.ev is not self:
-            raise RuntimeError("get_sync() is for the plain body of a module running on "
-                               f"event {self.index} (a coroutine awaits event.get)")
+            raise RuntimeError(
+                f"get_sync() on event {self.index} outside a module body that may block: "
+                "give the module sync_get=True (automatic when its body calls get_sync "
+                "itself); a coroutine awaits event.get")
         caller = waiter.spec.label
         if label not in self.processor.modules:
             raise ModuleFailure(caller, self.index,

@@ -153,11 +153,11 @@ class ModuleWrapper:
                 return
         spec = self.spec
         ev.processor.tick()
-        if spec.body is not None:  # a plain body may block in a synchronous get
+        if spec.sync_get:  # a plain body that may block in a synchronous get
             ev.processor.runtime.run_blocking(self._run_body)
             return
         try:
-            result = spec.default(ev)
+            result = spec.body(ev) if spec.body is not None else spec.default(ev)
         except Exception as exc:
             self._finish(None, ModuleFailure(spec.label, ev.index, exc))
             return
