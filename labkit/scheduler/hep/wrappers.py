@@ -153,13 +153,11 @@ class ModuleWrapper:
                 return
         spec = self.spec
         ev.processor.tick()
-        if spec.sync_get:  # a plain body that may block in a synchronous get
-            ev.processor.runtime.run_blocking(self._run_body)
-            return
         try:
             result = spec.body(ev) if spec.body is not None else spec.default(ev)
-        except Exception as exc:
-            self._finish(None, ModuleFailure(spec.label, ev.index, exc))
+        except Exception as exc:  # a ModuleFailure (from a synchronous get) names them
+            self._finish(None, exc if isinstance(exc, ModuleFailure)
+                         else ModuleFailure(spec.label, ev.index, exc))
             return
         # the common case, _finish(result, None) inlined: this runs once per module run
         self.result = result
@@ -186,28 +184,6 @@ class ModuleWrapper:
                         ready.append(waiter)
         for waiter in ready:
             waiter._go()
-
-    def _run_body(self) -> None:
-        """The module's plain body, marked as the running module so that
-        :meth:`~labkit.scheduler.hep.event.Event.get_sync` knows who waits."""
-        ev, spec = self.ev, self.spec
-        token = RUNNING.set(self)
-        try:
-            result = spec.body(ev)
-        except ModuleFailure as exc:  # from a synchronous get: already names the modules
-            error = exc
-        except Exception as exc:
-            error = ModuleFailure(spec.label, ev.index, exc)
-        else:
-            error = None
-        finally:
-            RUNNING.reset(token)
-        self._finish(None if error is not None else result, error)
-
-    def block_on(self, producer, release: bool) -> None:
-        """Wait, blocking this module's body, until ``producer`` has run (started now
-        if nobody asked for it yet)."""
-        self.ev.processor.runtime.block(self, producer.prefetch_and_run, release)
 
     def _start_coroutine(self) -> None:
         ev, spec = self.ev, self.spec
@@ -243,6 +219,29 @@ class ModuleWrapper:
                     ready.append(waiter)
         for waiter in ready:
             waiter._go()
+
+
+class SyncGetMixin:
+    """A module whose plain body may block in ``Event.get_sync`` (``spec.sync_get``):
+    its run is set up to block (the runtime's ``run_blocking``: a greenlet in the sim)
+    and marked as the running module. A mixin, so other modules' runs pay nothing."""
+
+    __slots__ = ()
+
+    def fn(self) -> None:
+        self.ev.processor.runtime.run_blocking(self._run_marked)
+
+    def _run_marked(self) -> None:
+        token = RUNNING.set(self)
+        try:
+            super().fn()
+        finally:
+            RUNNING.reset(token)
+
+    def block_on(self, producer, release: bool) -> None:
+        """Wait, blocking this module's body, until ``producer`` has run (started now
+        if nobody asked for it yet)."""
+        self.ev.processor.runtime.block(self, producer.prefetch_and_run, release)
 
 
 class Callback:
@@ -418,3 +417,19 @@ class FilterOnPathWrapper:
                 event.cancel()
             event.path_results[self.path.name] = False
         self.done()
+
+
+class SyncGetProducerWrapper(SyncGetMixin, ProducerWrapper):
+    __slots__ = ()
+
+
+class SyncGetFilterWrapper(SyncGetMixin, FilterWrapper):
+    __slots__ = ()
+
+
+class SyncGetParallelForProducerWrapper(SyncGetMixin, ParallelForProducerWrapper):
+    __slots__ = ()
+
+
+class SyncGetParallelForFilterWrapper(SyncGetMixin, ParallelForFilterWrapper):
+    __slots__ = ()
