@@ -235,6 +235,21 @@ class Runtime:
 
         return pd.DataFrame(self._trace, columns=TRACE_COLUMNS)
 
+    # -- blocking inside a task (a module's synchronous get) --------------------------
+    def run_blocking(self, fn) -> None:
+        """Call ``fn()`` (the part of a running task that may :meth:`block`) so that it
+        can block: on real threads a plain call; the simulation runs it on a greenlet."""
+        fn()
+
+    def block(self, task: Task, subscribe, release: bool = False) -> None:
+        """Block the running ``task`` (inside :meth:`run_blocking`) until the callback
+        given to ``subscribe(wake)`` is called, as a thread in ``dispatch_group_wait``:
+        it keeps its thread but gives its core to others. The serial queue it runs on
+        is kept (nobody else runs on it meanwhile) unless ``release``: then the queue
+        runs other tasks while it waits and is taken back, in turn, before it goes on
+        (toy-mt-framework's ``Event::get`` on the non-thread-safe queue)."""
+        raise NotImplementedError
+
     # -- backend hooks -------------------------------------------------------------
     def _submit(self, task: Task) -> None:
         raise NotImplementedError

@@ -20,7 +20,9 @@ import threading
 from collections import deque
 from heapq import heappop, heappush
 
-from labkit.scheduler.runtime import ConcurrentQueue, Group, Runtime, Task
+from greenlet import getcurrent, greenlet
+
+from labkit.scheduler.runtime import SLEEP, ConcurrentQueue, Group, Runtime, Task
 
 
 class _DirectConcurrentQueue(ConcurrentQueue):
@@ -58,6 +60,7 @@ class SimRuntime(Runtime):
             self._submit = self._submit_limited
         self.concurrent = _DirectConcurrentQueue(self)
         self._shared_lock = threading.Lock()
+        self._idle_worker = None  # a greenlet that runs plain module bodies (run_blocking)
 
     def now(self) -> float:
         return self._now
@@ -163,6 +166,56 @@ class SimRuntime(Runtime):
             self.tasks_run += ran
             if collecting:
                 gc.enable()
+
+    def run_blocking(self, fn) -> None:
+        """Run ``fn`` on a worker greenlet, so that :meth:`block` can suspend it and the
+        run loop go on. An idle worker is reused (a switch there and back, not a new
+        greenlet, per call: only plain module bodies pay for it, modules without a body
+        do not); a worker that blocked is replaced and, once done, becomes the idle one."""
+        worker = self._idle_worker
+        if worker is None:
+            worker = greenlet(self._body_worker)
+        else:
+            self._idle_worker = None
+        worker.switch(fn)
+
+    def _body_worker(self, fn) -> None:
+        parent = getcurrent().parent
+        while True:
+            fn()
+            self._idle_worker = getcurrent()
+            fn = parent.switch()
+
+    def block(self, task: Task, subscribe, release: bool = False) -> None:
+        """Suspend the greenlet of :meth:`run_blocking`; the loop ends ``task`` now
+        (its core is freed, its serial queue finished only if ``release``). When woken,
+        a zero-work continuation holding no core resumes the greenlet and ends on the
+        queue that ``task`` held (taken back through the queue if it was released).
+        Under a thread limit the waiting task's thread stays counted, except while a
+        released queue makes its continuation wait for a turn."""
+        current = getcurrent()
+        if current.parent is None:
+            raise RuntimeError("block() outside run_blocking(): nothing to suspend")
+        queue = task.queue
+        released = release and queue is not None
+        if not released:
+            task.queue = None  # keep the queue: the loop does not finish it now
+        resume = Task(current.switch, 0.0, SLEEP, "sync-get-resume", task.module, task.event)
+        if self._limited:  # the loop releases the task's thread: keep it counted
+            self._threads += 1
+            self.peak_threads = max(self.peak_threads, self._threads)
+
+        def wake():
+            if self._limited:
+                self._threads -= 1  # handed to the continuation
+            if released:
+                queue.async_(resume)
+            else:
+                resume.queue = queue
+                self._submit(resume)
+
+        subscribe(wake)
+        current.parent.switch()
 
     def _wait_group(self, group: Group) -> None:
         if group.count:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 
-from labkit.scheduler.runtime import Group, Runtime, SerialQueue, Task
+from labkit.scheduler.runtime import SLEEP, Group, Runtime, SerialQueue, Task
 
 
 class LockedSerialQueue(SerialQueue):
@@ -104,6 +104,19 @@ class LockedGroup(Group):
         done.wait()
 
 
+class _ResumeOnFinish:
+    """Stands in for a task's queue once a blocked task took a suspended serial queue
+    back: when the task ends, the queue is resumed (runs its next task)."""
+
+    __slots__ = ("queue",)
+
+    def __init__(self, queue):
+        self.queue = queue
+
+    def _finished(self) -> None:
+        self.queue.resume()
+
+
 STACK_BYTES = 512 * 1024  # enough for the framework (its prefetch is a work list)
 
 
@@ -138,6 +151,7 @@ class ThreadRuntime(Runtime):
         self._stop = False
         self._errors: list = []
         self._t0 = None
+        self._local = threading.local()  # the core of the task this worker runs
 
     def now(self) -> float:
         return 0.0 if self._t0 is None else time.perf_counter() - self._t0
@@ -192,8 +206,19 @@ class ThreadRuntime(Runtime):
             if self._free:
                 return task, self._free.pop()
             self._ready.append(task)
+        elif self._ready and self._free:
+            # a blocked task gave its core back while every thread was taken: this worker,
+            # still counted as running, takes the waiting task
+            return self._ready.popleft(), self._free.pop()
         self._running -= 1
         return None
+
+    def _give_core(self, core: int) -> None:
+        """A task blocks (keeping its thread): its core goes to a waiting busy task."""
+        if self._ready and self._running < self._limit:
+            self._start(self._ready.popleft(), core)
+        else:
+            self._free.append(core)
 
     def _spawn(self) -> None:
         self._stop = False
@@ -223,7 +248,7 @@ class ThreadRuntime(Runtime):
                     task, core = job
                     cv.release()
                     try:
-                        self._execute(task, core)
+                        core = self._execute(task, core)
                     finally:
                         cv.acquire()
                     job = self._release(core)
@@ -231,8 +256,11 @@ class ThreadRuntime(Runtime):
         finally:
             cv.release()
 
-    def _execute(self, task: Task, core: int) -> None:
+    def _execute(self, task: Task, core: int) -> int:
+        """Run ``task``; returns the core it holds at the end (-1 if it gave it up)."""
         start = self.now()
+        local = self._local
+        local.core = core
         try:
             seconds = self.duration(task)
             if seconds > 0:
@@ -251,6 +279,7 @@ class ThreadRuntime(Runtime):
             if self.record:
                 self._trace.append((task.name, task.module, task.event, start, end, core))
             self.tasks_run += 1
+        return local.core
 
     def _finish_one(self) -> None:
         with self._idle:
@@ -275,6 +304,36 @@ class ThreadRuntime(Runtime):
         for thread in self._threads:
             thread.join()
         self._threads = []
+
+    def block(self, task: Task, subscribe, release: bool = False) -> None:
+        """Really block this worker thread (the pool grows around it): its core goes
+        to a waiting task; a released serial queue is finished now and taken back, in
+        turn, by a task that suspends it (resumed when ``task`` ends)."""
+        local = self._local
+        core = getattr(local, "core", -1)
+        if core >= 0:
+            with self._cv:
+                local.core = -1
+                self._give_core(core)
+        queue = task.queue
+        released = release and queue is not None
+        if released:
+            task.queue = None
+            queue._finished()
+        done = threading.Event()
+        subscribe(done.set)
+        done.wait()
+        if released:
+            turn = threading.Event()
+
+            def take_back():
+                queue.suspend()
+                turn.set()
+
+            queue.async_(Task(take_back, 0.0, SLEEP, "sync-get-resume", task.module,
+                              task.event))
+            turn.wait()
+            task.queue = _ResumeOnFinish(queue)
 
     def _wait_group(self, group: Group) -> None:
         group.wait()

@@ -76,8 +76,11 @@ class Configuration:
 
 def _copy_module(module: Module, **changes) -> Module:
     options = dict(get=module.get, times=module.times, wait=module.wait,
-                   thread_type=module.thread_type, body=module.body, n_ranges=module.n_ranges)
+                   thread_type=module.thread_type, body=module.body, n_ranges=module.n_ranges,
+                   sync_get=module.sync_get)
     options.update(changes)
+    if "body" in changes and "sync_get" not in changes:
+        options["sync_get"] = None  # a new body: decided from its code again
     return type(module)(module.label, **options)
 
 

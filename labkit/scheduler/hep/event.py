@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from labkit.scheduler.coro import Future
+from labkit.scheduler.hep.modules import UNSAFE
 
 OK, FAILED, CANCELLED = "ok", "failed", "cancelled"
+IDLE, PREFETCHING, DONE = 0, 1, 2  # a module wrapper's states on one event
+
+# the wrapper whose plain body is running (per thread, per simulation greenlet)
+RUNNING: ContextVar = ContextVar("labkit_running_module", default=None)
 
 
 class ModuleFailure(RuntimeError):
@@ -18,10 +25,12 @@ class ModuleFailure(RuntimeError):
 
 class Event:
     """An event being processed. Wrappers are made on first use, so a module nobody
-    needs is never touched; ``get`` is the coroutine-side synchronous get."""
+    needs is never touched. Three ways to read a product: ``product`` (declared in
+    ``get``, so prefetched: already made), ``await get`` (a coroutine; suspends only the
+    coroutine) and ``get_sync`` (a plain body; blocks it, holding its thread)."""
 
     __slots__ = ("index", "run", "processor", "wrappers", "products", "lock", "error",
-                 "cancelled", "start", "end", "path_results", "made")
+                 "cancelled", "start", "end", "path_results", "made", "sync_waits")
 
     def __init__(self, index: int, run: int, processor):
         self.index = index
@@ -35,6 +44,7 @@ class Event:
         self.start = self.end = 0.0
         self.path_results: dict = {}
         self.made: list = []  # the wrapper lists of the prefetch plans applied to it
+        self.sync_waits: dict | None = None  # module blocked in get_sync -> what it waits for
 
     def wrapper(self, label: str):
         """The per-event wrapper of module ``label`` (created on first use)."""
@@ -55,7 +65,8 @@ class Event:
         return self.processor.unsafe_queue
 
     def product(self, label: str):
-        """A data product already made (callback-style modules list it in ``get``)."""
+        """A data product already made (callback-style modules list it in ``get``; one
+        not declared is read with :meth:`get_sync`)."""
         return self.products[label]
 
     def get(self, label: str) -> Future:
@@ -68,6 +79,76 @@ class Event:
         future = Future()
         wrapper.prefetch_and_run(lambda: future.set(wrapper.result, wrapper.error))
         return future
+
+    def get_sync(self, label: str):
+        """The product of ``label`` for a plain (non-``async``) module body: at once if
+        it is made, else its producer is run (if nobody asked yet) and the body blocks
+        until it is made, as toy-mt-framework's ``Event::get`` (``dispatch_group_wait``).
+        The waiting module keeps its thread but no core; a thread-unsafe module lets
+        the shared thread-unsafe queue run others meanwhile and takes it back after; a
+        one-event-at-a-time module keeps its own queue. A label that does not exist, a
+        wait that would close a dependency cycle, or a failed producer raise a
+        :class:`ModuleFailure` (the event fails; nothing hangs). Declaring the label in
+        ``get`` (prefetched) remains the fast way: use ``product`` then."""
+        waiter = RUNNING.get()
+        if waiter is None or waiter.ev is not self:
+            raise RuntimeError(
+                f"get_sync() on event {self.index} outside a module body that may block: "
+                "give the module sync_get=True (automatic when its body calls get_sync "
+                "itself); a coroutine awaits event.get")
+        caller = waiter.spec.label
+        if label not in self.processor.modules:
+            raise ModuleFailure(caller, self.index,
+                                KeyError(f"synchronous get of {label!r}: no module labelled so"))
+        producer = self.wrapper(label)
+        if producer.state != DONE:
+            with self.lock:
+                cycle = self._cycle(label, caller)
+                if cycle is None:
+                    if self.sync_waits is None:
+                        self.sync_waits = {}
+                    self.sync_waits[caller] = label
+            if cycle is not None:
+                raise ModuleFailure(caller, self.index, RuntimeError(
+                    "synchronous get would deadlock: dependency cycle " + " -> ".join(cycle)))
+            try:
+                waiter.block_on(producer, release=waiter.spec.thread_type == UNSAFE)
+            finally:
+                with self.lock:
+                    del self.sync_waits[caller]
+        if producer.error is not None:
+            raise producer.error
+        return producer.result
+
+    def _cycle(self, start: str, caller: str):
+        """The path ``caller -> start -> ... -> caller`` if waiting for ``start`` would
+        close a cycle: over the declared gets of modules not yet done and the
+        synchronous gets now blocked (None if there is none)."""
+        if start == caller:
+            return [caller, caller]
+        modules, wrappers, waits = self.processor.modules, self.wrappers, self.sync_waits or {}
+        came_from = {start: caller}
+        pending = [start]
+        while pending:
+            label = pending.pop()
+            if label == caller:
+                chain = [caller]
+                node = came_from[caller]
+                while node != start:
+                    chain.append(node)
+                    node = came_from[node]
+                return [caller, start] + chain[::-1]
+            wrapper = wrappers.get(label)
+            if wrapper is not None and wrapper.state == DONE:
+                continue
+            nexts = list(modules[label].get)
+            if label in waits:
+                nexts.append(waits[label])
+            for dep in nexts:
+                if dep not in came_from:
+                    came_from[dep] = label
+                    pending.append(dep)
+        return None
 
     def fail(self, error: BaseException) -> None:
         with self.lock:

@@ -43,6 +43,28 @@ def figure2(wait: str = BUSY, times: dict | None = None) -> tuple[Configuration,
     return config, end_paths
 
 
+def sync_get_example(getter_s: float = 1.0, producer_s: float = 2.0,
+                     thread_type: str = REENTRANT) -> Configuration:
+    """A filter ``F`` whose plain body asks, with ``event.get_sync``, for the product of
+    ``P``, which it does not declare (so nobody prefetches it): ``P`` starts when ``F``'s
+    own work is done and ``F`` ends when ``P`` is made, ``getter_s + producer_s`` after
+    it started. Both modules have ``thread_type`` (thread-unsafe: they share one queue,
+    which ``F`` releases while it waits)."""
+    modules = [Producer("P", times=[producer_s], thread_type=thread_type, body=_product),
+               Filter("F", times=[getter_s], thread_type=thread_type, body=_sync_getter)]
+    return Configuration(name="sync-get-example", modules=modules,
+                         paths=[Path("Path 1", ["F"])], events=1, inflight=1,
+                         busy_wait_scale=1.0)
+
+
+def _product(event) -> int:
+    return 42
+
+
+def _sync_getter(event) -> bool:
+    return event.get_sync("P") == 42
+
+
 def rejecting_example(wait: str = BUSY) -> tuple[Configuration, list]:
     """A small graph with a rejecting filter: producers A-D, filters F1-F3 on two paths
     (F2 rejects odd events), an output module O on the EndPath. Returns (configuration,

@@ -15,7 +15,14 @@ queue (a one-event-at-a-time module stays one event at a time).
 
 ``body`` is what the module computes: a plain function ``body(event)`` or an
 ``async def`` coroutine (then it declares its own work with ``await work(...)`` and
-pulls data with ``await event.get(label)``).
+pulls data with ``await event.get(label)``). A plain body reads its declared (prefetched)
+products with ``event.product(label)`` and may also ask for one it did not declare with
+``event.get_sync(label)``: the producer runs then and the body blocks until it is made
+(the paper's "request data from the Event synchronously"; see ``Event.get_sync``). Such
+a body is run so that it can block (in the simulation, on a greenlet): that is decided
+per module, ``sync_get``, True when the body's own code calls ``get_sync`` (pass
+``sync_get=True`` when it does so through a helper), so bodies that never sync-get
+cost what they did.
 """
 
 from __future__ import annotations
@@ -37,7 +44,8 @@ class Module:
     kind = "module"
 
     def __init__(self, label: str, *, get=(), times=(0.0,), wait: str = BUSY,
-                 thread_type: str = REENTRANT, body=None, n_ranges: int | None = None):
+                 thread_type: str = REENTRANT, body=None, n_ranges: int | None = None,
+                 sync_get: bool | None = None):
         if wait not in WAITS:
             raise InputError(f"module {label!r}: wait must be one of {WAITS}, got {wait!r}")
         if thread_type not in THREAD_TYPES:
@@ -59,6 +67,12 @@ class Module:
         self.body = body
         self.n_ranges = n_ranges
         self.is_coroutine = inspect.iscoroutinefunction(body)
+        if sync_get is None:
+            sync_get = calls_get_sync(body)
+        if sync_get and (body is None or self.is_coroutine):
+            raise InputError(f"module {label!r}: sync_get is for a plain (non-async) body; "
+                             "a coroutine awaits event.get")
+        self.sync_get = bool(sync_get)
 
     def work(self, index: int) -> float:
         """Seconds of work on event ``index``."""
@@ -70,6 +84,14 @@ class Module:
 
     def __repr__(self):
         return f"{type(self).__name__}({self.label!r})"
+
+
+def calls_get_sync(body) -> bool:
+    """Whether a plain body's own code calls ``event.get_sync`` (its code names it)."""
+    code = getattr(body, "__code__", None)
+    if code is None or inspect.iscoroutinefunction(body):
+        return False
+    return "get_sync" in code.co_names
 
 
 class Producer(Module):

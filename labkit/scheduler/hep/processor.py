@@ -21,7 +21,10 @@ from labkit.scheduler.hep.modules import ONE_AT_A_TIME, REENTRANT, UNSAFE, Sourc
 from labkit.scheduler.hep.paths import run_paths
 from labkit.scheduler.hep.wrappers import (FilterWrapper, ParallelForFilterWrapper,
                                            ParallelForProducerWrapper, PrefetchPlan,
-                                           ProducerWrapper)
+                                           ProducerWrapper, SyncGetFilterWrapper,
+                                           SyncGetParallelForFilterWrapper,
+                                           SyncGetParallelForProducerWrapper,
+                                           SyncGetProducerWrapper)
 from labkit.scheduler.runtime import Task
 
 SAFETY = {"as-config": None, "reentrant": REENTRANT, "one-at-a-time": ONE_AT_A_TIME,
@@ -35,12 +38,20 @@ def check_positive(name: str, value) -> int:
     return value
 
 
+WRAPPER_CLASSES = {  # (producer?, ParallelFor?, may sync-get?) -> wrapper class
+    (True, False, False): ProducerWrapper, (False, False, False): FilterWrapper,
+    (True, True, False): ParallelForProducerWrapper,
+    (False, True, False): ParallelForFilterWrapper,
+    (True, False, True): SyncGetProducerWrapper, (False, False, True): SyncGetFilterWrapper,
+    (True, True, True): SyncGetParallelForProducerWrapper,
+    (False, True, True): SyncGetParallelForFilterWrapper,
+}
+
+
 def wrapper_class(module):
-    """The per-event wrapper class of ``module``: producer or filter, ParallelFor or not."""
-    producer = module.kind == "producer"
-    if module.n_ranges:
-        return ParallelForProducerWrapper if producer else ParallelForFilterWrapper
-    return ProducerWrapper if producer else FilterWrapper
+    """The per-event wrapper class of ``module``: producer or filter, ParallelFor or not,
+    set up for a synchronous get or not."""
+    return WRAPPER_CLASSES[module.kind == "producer", bool(module.n_ranges), module.sync_get]
 
 
 def steady_throughput(events, inflight: int, warmup: int | None = None) -> float:

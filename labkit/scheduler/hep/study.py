@@ -70,6 +70,20 @@ def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-
     return result
 
 
+def module_timeline(config, *, backend="sim", cores: int = 1, time_scale: float = 1.0,
+                    events: int = 1) -> "pd.DataFrame":
+    """Start and end, in the configuration's seconds (scaled back), of every module task
+    of a run: ``backend, event, module, task, start, end`` (task ``sync-get-resume``: a
+    module going on after a synchronous get)."""
+    result = run_framework(config, cores=cores, inflight=config.inflight, events=events,
+                           backend=backend, time_scale=time_scale, record=True)
+    trace = result.trace
+    rows = trace[trace.task.isin(["module", "sync-get-resume"])].copy()
+    rows[["start", "end"]] = rows[["start", "end"]] / time_scale
+    rows.insert(0, "backend", backend)
+    return rows[["backend", "event", "module", "task", "start", "end"]].reset_index(drop=True)
+
+
 def run_processes(config, *, processes: int, cores: int, events: int, safety="unsafe",
                   time_scale=1.0, seed=None, warmup=None, overhead=None):
     """``processes`` copies of the multi-threaded framework (one event in flight each,

@@ -15,10 +15,8 @@ every waiter is still called, so nothing hangs.
 from __future__ import annotations
 
 from labkit.scheduler.coro import Cancelled, Driver
-from labkit.scheduler.hep.event import ModuleFailure
+from labkit.scheduler.hep.event import DONE, IDLE, PREFETCHING, RUNNING, ModuleFailure
 from labkit.scheduler.runtime import BUSY, SLEEP, Task
-
-IDLE, PREFETCHING, DONE = 0, 1, 2
 
 
 class ModuleWrapper:
@@ -157,8 +155,9 @@ class ModuleWrapper:
         ev.processor.tick()
         try:
             result = spec.body(ev) if spec.body is not None else spec.default(ev)
-        except Exception as exc:
-            self._finish(None, ModuleFailure(spec.label, ev.index, exc))
+        except Exception as exc:  # a ModuleFailure (from a synchronous get) names them
+            self._finish(None, exc if isinstance(exc, ModuleFailure)
+                         else ModuleFailure(spec.label, ev.index, exc))
             return
         # the common case, _finish(result, None) inlined: this runs once per module run
         self.result = result
@@ -220,6 +219,29 @@ class ModuleWrapper:
                     ready.append(waiter)
         for waiter in ready:
             waiter._go()
+
+
+class SyncGetMixin:
+    """A module whose plain body may block in ``Event.get_sync`` (``spec.sync_get``):
+    its run is set up to block (the runtime's ``run_blocking``: a greenlet in the sim)
+    and marked as the running module. A mixin, so other modules' runs pay nothing."""
+
+    __slots__ = ()
+
+    def fn(self) -> None:
+        self.ev.processor.runtime.run_blocking(self._run_marked)
+
+    def _run_marked(self) -> None:
+        token = RUNNING.set(self)
+        try:
+            super().fn()
+        finally:
+            RUNNING.reset(token)
+
+    def block_on(self, producer, release: bool) -> None:
+        """Wait, blocking this module's body, until ``producer`` has run (started now
+        if nobody asked for it yet)."""
+        self.ev.processor.runtime.block(self, producer.prefetch_and_run, release)
 
 
 class Callback:
@@ -395,3 +417,19 @@ class FilterOnPathWrapper:
                 event.cancel()
             event.path_results[self.path.name] = False
         self.done()
+
+
+class SyncGetProducerWrapper(SyncGetMixin, ProducerWrapper):
+    __slots__ = ()
+
+
+class SyncGetFilterWrapper(SyncGetMixin, FilterWrapper):
+    __slots__ = ()
+
+
+class SyncGetParallelForProducerWrapper(SyncGetMixin, ParallelForProducerWrapper):
+    __slots__ = ()
+
+
+class SyncGetParallelForFilterWrapper(SyncGetMixin, ParallelForFilterWrapper):
+    __slots__ = ()
