@@ -180,7 +180,8 @@ def test_output_modules_of_an_endpath_run_in_parallel(backend, scale):
                          [EndPath("e", ["O1", "O2", "O3"])]).run(1)
     runs = modules_run(res).set_index("module")
     starts = runs.loc[["O1", "O2", "O3"], "start"]
-    assert starts.max() - starts.min() <= 0.01 * scale  # together, not one after another
+    # together, not one after another (on real threads a new pool thread may take a few ms)
+    assert starts.max() - starts.min() <= 0.2 * scale
     ends = runs.loc[["O1", "O2", "O3"], "end"]
     assert (ends.min() > starts.max()).all()  # all three were running at the same time
     if backend == "sim":
