@@ -23,7 +23,6 @@ Needs the built peer (benchmarks/peers/build_toymt.sh); without it: exit 2, one 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -34,40 +33,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "peers"))
 
 from labkit.lab import locate  # noqa: E402
+from labkit.lab.argtypes import Parser, positive_int, positive_number  # noqa: E402
 from labkit.lab.errors import InputError  # noqa: E402
 from labkit.scheduler import toymt  # noqa: E402
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise InputError(message)
-
-
-def _count(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def _scale(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
 
 
 def parse_args(argv):
     parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1, 4, 16, 64, re-entrant only")
-    parser.add_argument("--repeat", type=_count, default=2)
-    parser.add_argument("--scale", type=_scale, default=0.05)
-    parser.add_argument("--threads-max-inflight", type=_count, default=64,
+    parser.add_argument("--repeat", type=positive_int, default=2)
+    parser.add_argument("--scale", type=positive_number, default=0.05)
+    parser.add_argument("--threads-max-inflight", type=positive_int, default=64,
                         help="largest N run on labkit's threads backend (Python's cost per "
                              "task makes larger N a measurement of CPython, not the model)")
     parser.add_argument("--realtime", action="store_true",

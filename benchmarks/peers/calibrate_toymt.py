@@ -28,7 +28,6 @@ Bad input (a missing peer or compiler, a bad argument): exit 2, one line on stde
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import platform
@@ -38,6 +37,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from labkit.lab.argtypes import Parser, positive_int, positive_number
 from labkit.lab.errors import InputError
 from labkit.scheduler import toymt
 
@@ -45,31 +45,6 @@ HERE = Path(__file__).resolve().parent
 SCRATCH = toymt.DEFAULT_BUILD.parent.parent  # beside the peer's build, outside the repository
 QUANTILES = (0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 0.99)
 CHAIN_SECONDS = 0.25  # wall time of one chain run
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise InputError(message)
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
 
 
 def compile_helper(source: str, compiler: str, extra=()) -> Path:
@@ -241,8 +216,8 @@ def _load() -> str:
 
 def main(argv=None) -> int:
     parser = Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=_positive_int, default=3)
-    parser.add_argument("--scale", type=_positive_float, default=0.05,
+    parser.add_argument("--repeat", type=positive_int, default=3)
+    parser.add_argument("--scale", type=positive_number, default=0.05,
                         help="the eventTimes scale of the comparisons (default 0.05)")
     parser.add_argument("--out", type=Path, default=toymt.CALIBRATION)
     parser.add_argument("--dry-run", action="store_true", help="print, do not write")

@@ -11,46 +11,21 @@ a configuration labkit refuses, a bad argument): exit 2, one line on stderr.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
+from labkit.lab.argtypes import Parser, positive_int, positive_number
 from labkit.lab.errors import InputError
 from labkit.scheduler import toymt
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise InputError(message)
-
-
-def _count(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def _scale(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
 
 
 def main(argv=None) -> int:
     parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument("config")
-    parser.add_argument("--scale", type=_scale, default=0.05)
-    parser.add_argument("--inflight", type=_count, default=1)
-    parser.add_argument("--events", type=_count, default=20)
-    parser.add_argument("--threads", type=_count, default=None,
+    parser.add_argument("--scale", type=positive_number, default=0.05)
+    parser.add_argument("--inflight", type=positive_int, default=1)
+    parser.add_argument("--events", type=positive_int, default=20)
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="options.nThreads (default: the peer's, one per core)")
     parser.add_argument("--safety", choices=list(toymt.THREAD_TYPE_FOR), default="as-config")
     parser.add_argument("--realtime", action="store_true",

@@ -17,40 +17,8 @@ Arguments only here; the work is imported inside the handlers.
 from __future__ import annotations
 
 import argparse
-import math
 
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def _positive_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-        return value
-
-    return parse
-
-
-def _thread_limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
+from labkit.lab.argtypes import positive_int, positive_number
 
 
 def _overhead(text: str):
@@ -96,10 +64,10 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("simulate", help="process events with N in flight on N cores")
     p.add_argument("--config", required=True, help="toy-mt-framework JSON configuration")
-    p.add_argument("--cores", type=_positive_int("--cores"), required=True)
-    p.add_argument("--inflight", type=_positive_int("--inflight"), required=True,
+    p.add_argument("--cores", type=positive_int, required=True)
+    p.add_argument("--inflight", type=positive_int, required=True,
                    help="Event instances processed simultaneously")
-    p.add_argument("--events", type=_positive_int("--events"), required=True)
+    p.add_argument("--events", type=positive_int, required=True)
     p.add_argument("--wait", choices=["busy", "sleep"], default=None,
                    help="force every module to busy-wait or sleep (default: as configured)")
     p.add_argument("--safety", choices=["as-config", "reentrant", "one-at-a-time", "unsafe"],
@@ -107,7 +75,7 @@ def register(subparsers) -> None:
     p.add_argument("--source-serial", action="store_true",
                    help="source and output modules one event at a time")
     p.add_argument("--backend", choices=["sim", "threads"], default="sim")
-    p.add_argument("--time-scale", type=_positive_float, default=1.0,
+    p.add_argument("--time-scale", type=positive_number, default=1.0,
                    help="multiply every module time (run a scaled-down configuration)")
     p.add_argument("--seed", type=int, default=None,
                    help="start at a random place of the 100-event timing cycle")
@@ -115,7 +83,7 @@ def register(subparsers) -> None:
                    help="per-task overhead model: zero (default), threads (this machine's "
                         "calibration), toymt (the paper's framework) or four seconds "
                         "dispatch,per_module,sleep_overshoot,overshoot_per_s")
-    p.add_argument("--max-threads", type=_thread_limit, default=None,
+    p.add_argument("--max-threads", type=positive_int, default=None,
                    help="thread pool limit (default: the configuration's nThreads, else "
                         "unlimited)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -134,3 +134,21 @@ def test_readable_output_rounds_floats_and_indents_nested_results(capsys):
                                 "  static:", "    seconds: 0.0002547", "    agrees: True"]
     emit(result, as_json=True)                       # JSON keeps every digit
     assert json.loads(capsys.readouterr().out) == result
+
+
+@pytest.mark.parametrize("kind, text, ok", [
+    ("positive_int", "3", 3), ("positive_int", "0", None), ("positive_int", "x", None),
+    ("positive_number", "0.5", 0.5), ("positive_number", "0", None),
+    ("positive_number", "inf", None), ("positive_number", "nan", None),
+])
+def test_argument_types(kind, text, ok):
+    import argparse
+
+    from labkit.lab import argtypes
+
+    parse = getattr(argtypes, kind)
+    if ok is None:
+        with pytest.raises(argparse.ArgumentTypeError, match="must be a positive"):
+            parse(text)
+    else:
+        assert parse(text) == ok

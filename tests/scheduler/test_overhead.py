@@ -126,7 +126,7 @@ def call(capsys, *argv):
     (["--overhead=-1,0,0,0"], "overhead dispatch_s"),
     (["--overhead", "0,nan,0,0"], "overhead per_module_s"),
     (["--overhead", "fast"], "--overhead"),
-    (["--max-threads", "0"], "--max-threads: must be an integer >= 1"),
+    (["--max-threads", "0"], "--max-threads: must be a positive integer"),
 ])
 def test_cli_bad_overhead_and_thread_limit_exit_2(capsys, argv, message):
     path = str(find_data("cms/test_config.json"))
