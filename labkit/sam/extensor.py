@@ -93,6 +93,19 @@ def _load(model, counters, elements, level, writeback=False):
         counters.mem_load += cycles
 
 
+def _load_pair(model, counters, held, pair, elements, level):
+    """Load B's tile ``pair[0]`` and C's tile ``pair[1]`` into ``level`` (``elements``:
+    each side's element counts per tile), each unless it is the one already held there;
+    the pair is checked to fit first. Returns the pair now held."""
+    (x, y), (eb, ec) = pair, (int(elements[0][pair[0]]), int(elements[1][pair[1]]))
+    model.check_fits(eb + ec, level)
+    if x != held[0]:
+        _load(model, counters, eb, level)
+    if y != held[1]:
+        _load(model, counters, ec, level)
+    return pair
+
+
 def _memory_tiles(model, counters, btile, ctile):
     """Load the memory tile pairs of one GLB pair, in the memory-level graph's order."""
     bm, cm = tile_matrix(btile, model.mem_tile), tile_matrix(ctile, model.mem_tile)
@@ -101,13 +114,7 @@ def _memory_tiles(model, counters, btile, ctile):
     counters.mem_pairs += len(pairs)
     held = (None, None)
     for x, y in pairs:
-        eb, ec = int(bm.elements[x]), int(cm.elements[y])
-        model.check_fits(eb + ec, "mem")
-        if x != held[0]:
-            _load(model, counters, eb, "mem")
-        if y != held[1]:
-            _load(model, counters, ec, "mem")
-        held = (x, y)
+        held = _load_pair(model, counters, held, (x, y), (bm.elements, cm.elements), "mem")
 
 
 TILED_GUSTAVSON = "X(a,b,i,j)=B(a,c,i,k)*C(c,b,k,j)"   # a,b,c: memory-tile coordinates
@@ -156,13 +163,7 @@ def tiled_spmspm(b, c, model: MemoryModel = MemoryModel()) -> TiledRun:
     for x, y in pairs:
         loads_before = counters.glb_load + counters.mem_load
         btile, ctile = bg.tile(x), cg.tile(y)
-        eb, ec = int(bg.elements[x]), int(cg.elements[y])
-        model.check_fits(eb + ec, "glb")
-        if x != held[0]:
-            _load(model, counters, eb, "glb")
-        if y != held[1]:
-            _load(model, counters, ec, "glb")
-        held = (x, y)
+        held = _load_pair(model, counters, held, (x, y), (bg.elements, cg.elements), "glb")
         _memory_tiles(model, counters, btile, ctile)
         cycles, product = _multiply(btile, ctile, model.mem_tile)
         counters.compute += cycles

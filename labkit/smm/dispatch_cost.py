@@ -43,20 +43,8 @@ def lookup_ns(calls: int = 100_000, threads: int = 1) -> float:
     dispatch(8, 8, 8)                              # make sure it is cached
     if threads == 1:
         return _per_call_ns(lambda: dispatch(8, 8, 8), calls)
-    barrier = threading.Barrier(threads + 1)
-
-    def worker():
-        barrier.wait()
-        _per_call_ns(lambda: dispatch(8, 8, 8), calls)
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in pool:
-        t.join()
-    return (time.perf_counter() - start) / (calls * threads) * 1e9
+    wall, _ = _concurrently(threads, lambda i: _per_call_ns(lambda: dispatch(8, 8, 8), calls))
+    return wall / (calls * threads) * 1e9
 
 
 @contextmanager
