@@ -63,3 +63,16 @@ def test_typical_event_is_the_median_work_event(hipileup):
     work = times.sum(axis=1)
     distance = np.abs(work - np.median(work))
     assert distance[typical_event(hipileup)] == distance.min()
+
+
+def test_paper_naming_holds_only_for_tracking_then_conversions():
+    from labkit.scheduler.hep.figure5 import paper_naming
+
+    frame = periods_by_event(_two_period_config(), events=[0, 1], cores=8, min_duration=1.0)
+    summary = family_summary(frame)
+    holds, note = paper_naming(0, frame[frame.event == 0], summary)
+    assert holds and "as the paper names them" in note
+    holds, note = paper_naming(1, frame[frame.event == 1], summary)
+    assert not holds
+    assert note == ("typical event 1 has tracking; a photon-conversion period appears in "
+                    "events [0] of the cycle, taking 35% of their time on average")

@@ -68,3 +68,23 @@ def typical_event_families(config, **options) -> tuple[int, list]:
     event = typical_event(config)
     _, periods = event_periods(config, event, **options)
     return event, list(periods.family)
+
+
+PAPER_PERIODS = ["tracking", "photon conversions"]  # the paper's two long periods, in order
+
+
+def paper_naming(typical: int, periods, summary) -> tuple[bool, str]:
+    """Whether the typical event's long periods are the paper's (tracking, then photon
+    conversions), and a note saying what they are and, if the conversion period is not in
+    it, in which events of the cycle it appears and what share of their time it takes."""
+    families = list(periods.family)
+    if families == PAPER_PERIODS:
+        return True, (f"typical event {typical}: tracking, then photon conversions, as the "
+                      "paper names them")
+    by_family = summary.set_index("family")
+    events = list(by_family.which.get("photon conversions", []))
+    share = float(by_family.mean_share_of_event.get("photon conversions", 0.0))
+    where = (f"a photon-conversion period appears in events {events} of the cycle, taking "
+             f"{share:.0%} of their time on average" if events else
+             "no event of the cycle has a photon-conversion period")
+    return False, f"typical event {typical} has {', '.join(families) or 'no long period'}; {where}"
