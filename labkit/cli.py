@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 
-from labkit.lab.errors import InputError, RunFailed
+from labkit.lab.errors import InputError, RunFailed, one_line
 
 AREA_CLIS = ("labkit.scheduler.cli", "labkit.sam.cli", "labkit.smm.cli", "labkit.siommu.cli")
 
@@ -101,13 +102,36 @@ def readable(result: dict, indent: str = "") -> list[str]:
     return lines
 
 
+def json_safe(result: dict) -> dict:
+    """``result`` with every NaN or infinite float replaced by None, and a ``nonfinite``
+    entry saying which keys those were and what they held: ``json.dumps`` would otherwise
+    print ``NaN``/``Infinity``, which is not JSON and breaks every strict reader."""
+    found = {}
+
+    def clean(value, key):
+        if isinstance(value, float) and not math.isfinite(value):
+            found[key] = f"not a finite number ({value}): no value can be given"
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v, f"{key}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    cleaned = clean(result, "")
+    if found:
+        cleaned["nonfinite"] = {**cleaned.get("nonfinite", {}), **found} \
+            if isinstance(cleaned.get("nonfinite"), dict) else found
+    return cleaned
+
+
 def emit(result, as_json: bool) -> None:
     if result is None:
         return
     if isinstance(result, str):
         print(result)
     elif as_json:
-        print(json.dumps(result, default=str))
+        print(json.dumps(json_safe(result), default=str, allow_nan=False))
     else:
         print("\n".join(readable(result)))
 
@@ -119,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         emit(result, getattr(args, "json", False))
         return getattr(args, "exit_code", 0)
     except InputError as exc:
-        print(f"labkit: error: {exc}", file=sys.stderr)
+        print(f"labkit: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except RunFailed as exc:
-        print(f"labkit: failed: {exc}", file=sys.stderr)
+        print(f"labkit: failed: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("labkit: interrupted", file=sys.stderr)
