@@ -5,6 +5,9 @@ exceeds a limit, and the message gives all three: the size asked, the estimate, 
 
 - **Memory** comes from the OS: :data:`MEMORY_FRACTION` of ``MemAvailable`` in
   ``/proc/meminfo`` (``LABKIT_MEMORY_LIMIT`` bytes overrides it, e.g. to test the checks).
+- **OS threads** (:func:`thread_limit`): the kernel's ``threads-max``, the user's
+  ``RLIMIT_NPROC`` and :data:`THREAD_CAP`, whichever is smallest, checked with
+  :func:`check_count`.
 - **Time** is a stated budget where memory is not what runs out (a loop over 10^15 calls
   allocates nothing and never ends): :data:`DEFAULT_TIME_BUDGET_S` seconds, or
   ``LABKIT_TIME_BUDGET`` seconds. Estimates are deliberately rough (a per-item cost measured
@@ -14,11 +17,13 @@ exceeds a limit, and the message gives all three: the size asked, the estimate, 
 from __future__ import annotations
 
 import os
+import resource
 
 from labkit.lab.errors import InputError
 
 MEMORY_FRACTION = 0.5
 DEFAULT_TIME_BUDGET_S = 3600.0
+THREAD_CAP = 4096  # past this many OS threads a run measures the kernel's scheduler, not a model
 MEMORY_ENV, TIME_ENV = "LABKIT_MEMORY_LIMIT", "LABKIT_TIME_BUDGET"
 
 
@@ -56,6 +61,23 @@ def memory_limit() -> int:
 def time_budget() -> float:
     """The longest one command may plan to run, in seconds."""
     return _env_number(TIME_ENV) or DEFAULT_TIME_BUDGET_S
+
+
+def thread_limit() -> tuple[int, str]:
+    """(the most OS threads one command may start, where that number comes from): the
+    smallest of the kernel's ``/proc/sys/kernel/threads-max``, the soft ``RLIMIT_NPROC``
+    (``ulimit -u``, which counts threads) and :data:`THREAD_CAP`. Starting more fails with
+    ``RuntimeError: can't start new thread`` halfway through a run."""
+    limits = [(THREAD_CAP, f"labkit's cap of {THREAD_CAP:,} threads")]
+    try:
+        with open("/proc/sys/kernel/threads-max") as threads_max:
+            limits.append((int(threads_max.read()), "the kernel's threads-max"))
+    except (OSError, ValueError):
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    if soft != resource.RLIM_INFINITY:
+        limits.append((int(soft), "RLIMIT_NPROC (ulimit -u)"))
+    return min(limits)
 
 
 def human_bytes(n: float) -> str:

@@ -85,13 +85,13 @@ def _parallel_for_config(tmp_path, n_ranges, mtype="demo::EventTimesSleepingPara
 
 
 @pytest.mark.parametrize("n_ranges, message", [
-    (0, "module 'tracking': nRanges must be a positive integer, got 0"),
-    (-3, "nRanges must be a positive integer, got -3"),
-    ("4", "nRanges must be a positive integer, got '4'"),
-    (2.5, "nRanges must be a positive integer, got 2.5"),
-    (True, "nRanges must be a positive integer, got True"),
-    (None, "module 'tracking': type 'demo::EventTimesSleepingParallelForPassFilter' needs "
-           "'nRanges'"),
+    (0, "process.filters[0].nRanges (module 'tracking'): must be a positive integer, got 0"),
+    (-3, "nRanges (module 'tracking'): must be a positive integer, got -3"),
+    ("4", "nRanges (module 'tracking'): must be a positive integer, got '4'"),
+    (2.5, "nRanges (module 'tracking'): must be a positive integer, got 2.5"),
+    (True, "nRanges (module 'tracking'): must be a positive integer, got true"),
+    (None, "process.filters[0] (module 'tracking'): type "
+           "'demo::EventTimesSleepingParallelForPassFilter' needs 'nRanges'"),
 ])
 def test_bad_n_ranges_exit_2(capsys, tmp_path, n_ranges, message):
     code, out, err = call(capsys, "cms", "simulate", "--config",
@@ -106,7 +106,8 @@ def test_unknown_module_type_names_module_and_type(capsys, tmp_path):
     code, out, err = call(capsys, "cms", "simulate", "--config", path, "--cores", "2",
                           "--inflight", "1", "--events", "2", "--json")
     assert code == 2 and out == ""
-    assert "module 'tracking': unknown module type 'demo::EventTimesQuantumFilter'" in err
+    assert ("process.filters[0].@type (module 'tracking'): unknown module type "
+            "'demo::EventTimesQuantumFilter'") in err
     assert len(err.strip().splitlines()) == 1
 
 

@@ -14,6 +14,9 @@ import re
 import numpy as np
 
 from labkit.lab.errors import InputError
+from labkit.lab.limits import check_memory
+
+BYTES_PER_TIME = 4 * 8  # an event's time of a module: times, index, finish, ready (float64)
 
 
 def needed_modules(config) -> list:
@@ -34,12 +37,27 @@ def event_times(config, events: int) -> tuple[list, np.ndarray]:
     if not isinstance(events, int) or events < 1:
         raise InputError(f"events must be a positive integer, got {events!r}")
     modules = needed_modules(config)
+    check_memory(f"{events:,} events x {len(modules):,} modules of times",
+                 events * len(modules) * BYTES_PER_TIME)
     idx = np.arange(events)
     times = np.empty((events, len(modules)))
     for j, m in enumerate(modules):
         t = np.asarray(m.times)
         times[:, j] = t[idx % len(t)]
     return modules, times
+
+
+def work_between(config, first: int, stop: int) -> float:
+    """Seconds of work the needed modules do on events ``first .. stop-1``, summed per
+    module over whole eventTimes cycles and the remainder: no array of events x modules,
+    so ten million events cost what ten do."""
+    total = 0.0
+    for m in needed_modules(config):
+        t = np.asarray(m.times)
+        cycles, rest = divmod(stop - first, len(t))
+        tail = t[(first + np.arange(rest)) % len(t)]
+        total += cycles * float(t.sum()) + float(tail.sum())
+    return total
 
 
 def critical_paths(config, events: int | None = None):
@@ -62,10 +80,16 @@ def critical_paths(config, events: int | None = None):
 
 
 def speedup_bound(config, events: int | None = None) -> dict:
-    """The CLI's ``critical-path`` answer."""
+    """The CLI's ``critical-path`` answer; a configuration without work is refused
+    (its bound would be 0 / 0)."""
     frame = critical_paths(config, events)
     work, path = float(frame.work_s.mean()), float(frame.critical_path_s.mean())
-    return {"speedup_bound": work / path if path > 0 else float("nan"),
+    if not path > 0:
+        raise InputError(f"{config.name}: every module time is 0 on the "
+                         f"{len(frame)} event{'s' if len(frame) > 1 else ''} of its cycle "
+                         "(or no path needs a module), so the critical path is 0 s and the "
+                         "speedup bound (work / critical path) is undefined")
+    return {"speedup_bound": work / path,
             "mean_event_work_s": work, "mean_critical_path_s": path}
 
 

@@ -13,7 +13,7 @@ import random
 import time
 
 from labkit.lab.errors import InputError
-from labkit.scheduler.hep.analysis import event_times
+from labkit.scheduler.hep.analysis import work_between
 from labkit.scheduler.hep.modules import Source
 from labkit.scheduler.hep.processor import EventProcessor, check_positive
 from labkit.scheduler.hep.serial import SerialFramework
@@ -40,6 +40,36 @@ def source_for(events: int, seed: int | None = None) -> Source:
     return Source(events, offset=offset)
 
 
+class Counted:
+    """A source whose every read advances ``bar`` (a tqdm bar): the progress of a long
+    run, shown without touching the processor (both frameworks read their source)."""
+
+    def __init__(self, source: Source, bar):
+        self.source, self.bar, self.time = source, bar, source.time
+
+    def __iter__(self):
+        for item in self.source:
+            self.bar.update(1)
+            yield item
+
+
+def progress_bar(total: int, desc: str, show: bool | None = None):
+    """A tqdm bar on stderr; ``show`` None: only when stderr is a terminal (a log or a
+    pipe gets no bar)."""
+    import sys
+
+    from tqdm import tqdm
+
+    if show is None:
+        show = sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, unit="ev", file=sys.stderr, disable=not show,
+                leave=False)
+
+
+def _counted(source: Source, bar):
+    return source if bar is None else Counted(source, bar)
+
+
 def thread_limit(config, max_threads=None):
     """The thread pool's limit: ``max_threads`` if given, else the configuration's
     ``options.nThreads`` (a fixed pool, as toy-mt-framework's TBB back end), else none."""
@@ -50,11 +80,12 @@ def thread_limit(config, max_threads=None):
 
 def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-config",
                   serial_io=False, backend="sim", time_scale=1.0, seed=None, record=False,
-                  coroutines=False, warmup=None, overhead=None, max_threads=None):
+                  coroutines=False, warmup=None, overhead=None, max_threads=None,
+                  progress=None):
     """Process ``events`` events and return the ProcessResult (``warmup``: events left
     out of the steady-state throughput, default ``inflight``; ``overhead``: an
     :class:`~labkit.scheduler.overhead.Overhead`, default zero; ``max_threads``: the
-    pool's limit, see :func:`thread_limit`)."""
+    pool's limit, see :func:`thread_limit`; ``progress``: a bar each read advances)."""
     check_positive("cores", cores)
     runtime = make_runtime(backend, cores, time_scale=time_scale, record=record,
                            overhead=overhead, max_threads=thread_limit(config, max_threads))
@@ -65,7 +96,7 @@ def run_framework(config, *, cores: int, inflight: int, events: int, safety="as-
         modules = as_coroutines(modules)
     processor = EventProcessor(runtime, modules, config.paths, inflight=inflight,
                                safety=safety, serial_io=serial_io)
-    result = processor.run(source_for(events, seed))
+    result = processor.run(_counted(source_for(events, seed), progress))
     result.warmup = warmup
     return result
 
@@ -115,12 +146,13 @@ def run_processes(config, *, processes: int, cores: int, events: int, safety="un
 
 
 def run_serial(config, *, events: int, processes: int = 1, cores: int | None = None,
-               backend="sim", time_scale=1.0, seed=None, warmup=None, overhead=None):
+               backend="sim", time_scale=1.0, seed=None, warmup=None, overhead=None,
+               progress=None):
     """The single-threaded framework: simulated (``processes`` jobs on ``cores``, paying
     ``overhead.single_threaded()``) or for real on this thread (``backend="threads"``,
-    one process)."""
+    one process); ``progress`` as in :func:`run_framework`."""
     framework = SerialFramework(config.modules, config.paths)
-    source = source_for(events, seed)
+    source = _counted(source_for(events, seed), progress)
     if backend == "threads":
         return framework.run(source, time_scale=time_scale)
     serial_overhead = None if overhead is None else overhead.single_threaded()
@@ -134,20 +166,31 @@ def run_serial(config, *, events: int, processes: int = 1, cores: int | None = N
 def simulate(config, *, cores: int, inflight: int, events: int, wait: str | None = None,
              safety: str = "as-config", serial_io: bool = False, backend: str = "sim",
              time_scale: float = 1.0, seed: int | None = None, overhead=None,
-             max_threads: int | None = None) -> dict:
-    """The ``labkit cms simulate`` answer (keys as in DESIGN.md)."""
+             max_threads: int | None = None, progress: bool | None = False) -> dict:
+    """The ``labkit cms simulate`` answer (keys as in DESIGN.md). The run's memory, time,
+    OS threads and whether its answer is defined are checked before it starts
+    (:func:`labkit.scheduler.hep.budget.check_simulate`); ``progress`` shows a bar of
+    the events read by both runs (None: when stderr is a terminal)."""
+    from labkit.scheduler.hep.budget import check_simulate
+    from labkit.scheduler.overhead import Overhead
+
     config = prepare(config, wait)
-    result = run_framework(config, cores=cores, inflight=inflight, events=events,
-                           safety=safety, serial_io=serial_io, backend=backend,
-                           time_scale=time_scale, seed=seed, overhead=overhead,
-                           max_threads=max_threads)
-    serial = run_serial(config, events=events, backend=backend, time_scale=time_scale,
-                        seed=seed, overhead=overhead)
+    for name, value in (("cores", cores), ("events in flight", inflight)):
+        check_positive(name, value)
+    offset = source_for(events, seed).offset
+    work = work_between(config, offset, offset + events) * time_scale
+    check_simulate(config, cores=cores, inflight=inflight, events=events, backend=backend,
+                   time_scale=time_scale, overhead=overhead or Overhead.zero(),
+                   max_threads=thread_limit(config, max_threads), work_s=work)
+    with progress_bar(2 * events, "framework, then single-threaded", progress) as bar:
+        result = run_framework(config, cores=cores, inflight=inflight, events=events,
+                               safety=safety, serial_io=serial_io, backend=backend,
+                               time_scale=time_scale, seed=seed, overhead=overhead,
+                               max_threads=max_threads, progress=bar)
+        serial = run_serial(config, events=events, backend=backend, time_scale=time_scale,
+                            seed=seed, overhead=overhead, progress=bar)
     throughput = result.throughput
     serial_throughput = serial.throughput
-    offset = source_for(events, seed).offset
-    _, times = event_times(config, offset + events)
-    work = float(times[offset:].sum()) * time_scale
     return {
         "throughput_ev_per_s": throughput,
         "events": int((result.events["status"] == "ok").sum()),
