@@ -84,6 +84,17 @@ def test_check_count():
         limits.check_count("--threads", 10**8, 2048, "threads per job")
 
 
+def test_thread_limit_is_the_smallest_of_the_os_limits_and_the_cap(monkeypatch):
+    import resource
+
+    with open("/proc/sys/kernel/threads-max") as threads_max:
+        kernel = int(threads_max.read())
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY,) * 2)
+    assert limits.thread_limit()[0] == min(kernel, limits.THREAD_CAP)
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (100, resource.RLIM_INFINITY))
+    assert limits.thread_limit() == (100, "RLIMIT_NPROC (ulimit -u)")
+
+
 def test_regular_file_refuses_each_kind(tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("x")
