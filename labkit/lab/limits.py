@@ -19,6 +19,7 @@ from labkit.lab.errors import InputError
 
 MEMORY_FRACTION = 0.5
 DEFAULT_TIME_BUDGET_S = 3600.0
+FALLBACK_THREADS = 4096      # where the OS states no thread limit
 MEMORY_ENV, TIME_ENV = "LABKIT_MEMORY_LIMIT", "LABKIT_TIME_BUDGET"
 
 
@@ -90,6 +91,33 @@ def check_time(what: str, seconds: float) -> None:
     if seconds > budget:
         raise InputError(f"{what} would take about {human_seconds(seconds)}; the time budget is "
                          f"{human_seconds(budget)} (set ${TIME_ENV} to seconds to allow more)")
+
+
+def thread_limit() -> tuple[int, str]:
+    """The most threads one command may start, and where that limit comes from: the
+    smaller of the kernel's ``threads-max`` and this user's ``RLIMIT_NPROC`` (beyond
+    either, starting a thread fails half-way through a run)."""
+    limits = []
+    try:
+        with open("/proc/sys/kernel/threads-max") as f:
+            limits.append((int(f.read().split()[0]), "/proc/sys/kernel/threads-max"))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+        if soft != resource.RLIM_INFINITY:
+            limits.append((int(soft), "RLIMIT_NPROC"))
+    except (ImportError, OSError, ValueError):
+        pass
+    return min(limits) if limits else (FALLBACK_THREADS, "no OS limit found")
+
+
+def check_threads(what: str, n: int) -> None:
+    """Refuse starting ``n`` threads when the OS would refuse some of them."""
+    limit, source = thread_limit()
+    check_count(what, n, limit, f"the OS thread limit, {source}")
 
 
 def check_count(what: str, n: int, limit: int, reason: str) -> None:

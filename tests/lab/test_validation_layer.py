@@ -84,6 +84,19 @@ def test_check_count():
         limits.check_count("--threads", 10**8, 2048, "threads per job")
 
 
+def test_thread_limit_is_the_kernels_or_the_users():
+    with open("/proc/sys/kernel/threads-max") as f:
+        kernel = int(f.read())
+    import resource
+    soft = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+    want = kernel if soft == resource.RLIM_INFINITY else min(kernel, soft)
+    assert limits.thread_limit()[0] == want
+    limits.check_threads("--threads", 2)
+    with pytest.raises(InputError, match=f"--threads is {want + 1:,}; the limit is {want:,} "
+                                         r"\(the OS thread limit"):
+        limits.check_threads("--threads", want + 1)
+
+
 def test_regular_file_refuses_each_kind(tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("x")
