@@ -114,6 +114,12 @@ def check_time(what: str, seconds: float) -> None:
                          f"{human_seconds(budget)} (set ${TIME_ENV} to seconds to allow more)")
 
 
+def check_threads(what: str, n: int) -> None:
+    """Refuse starting ``n`` threads when the OS would refuse some of them."""
+    limit, source = thread_limit()
+    check_count(what, n, limit, f"the OS thread limit, {source}")
+
+
 def check_count(what: str, n: int, limit: int, reason: str) -> None:
     """Refuse a count above a fixed limit that is not memory or time (an OS thread limit,
     a format's field width); ``reason`` says where the limit comes from."""

@@ -6,6 +6,7 @@ Modules: ``spec`` (what a GEMM is), ``codegen`` and ``registry`` (dispatch), ``c
 ``dispatch_cost`` and ``roofline``; the rest of the sample collection: ``sample`` (the smm
 sample's command line, with ``cycles``), ``stacks`` (CP2K), ``wrap`` (wrapped GEMM, with
 ``rawmem`` and ``wrap_bench``), ``trylock`` and ``registry_report`` (dispatch), ``scratch``,
-``mhd``, ``conv`` and ``mhd_sample``; ``budget`` refuses sizes beyond the machine's memory. Importing this package loads no numba: import the
+``mhd``, ``conv`` and ``mhd_sample``; ``workload`` (rough run-time estimates that
+:mod:`labkit.lab.limits` checks before a run starts). Importing this package loads no numba: import the
 module you need, e.g. ``from labkit.smm.registry import dispatch``.
 """

@@ -22,13 +22,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import pickle
 import sys
 from functools import lru_cache
 from pathlib import Path
 
+from labkit.lab.inputs import output_folder
 from labkit.smm.simd import lanes
 from labkit.smm.spec import GemmSpec
 
+CACHE_ENV = "LABKIT_CACHE"
 VERSION = "19"              # bump when the generated code changes
 MAX_MB = 64                 # rows per register block
 REGISTERS = 32              # vector registers (AVX-512): accumulators + B broadcasts + A
@@ -41,17 +44,27 @@ PREFETCH_STEPS = 128        # prefetch='auto' prefetches from this many steps of
 
 def cache_root() -> Path:
     """``$LABKIT_CACHE/smm`` or ``~/.cache/labkit/smm``: per user, never in the repository."""
-    base = os.environ.get("LABKIT_CACHE")
+    base = os.environ.get(CACHE_ENV)
     return (Path(base).expanduser() if base else Path.home() / ".cache" / "labkit") / "smm"
+
+
+def check_cache() -> Path:
+    """:func:`cache_root`, made if missing; InputError naming ``$LABKIT_CACHE`` when it is
+    a file, lies under one or cannot be written (checked before a command's work starts,
+    not when its first kernel is generated half-way through)."""
+    what = f"${CACHE_ENV}" if os.environ.get(CACHE_ENV) else \
+        f"the kernel cache (~/.cache/labkit; set ${CACHE_ENV} to move it)"
+    root = cache_root()
+    output_folder(root.parent, what)
+    return output_folder(root, what)
 
 
 def cache_dir() -> Path:
     """:func:`cache_root` per numba version, codegen version and :func:`inlined_digest`."""
     import numba
 
-    folder = cache_root() / f"nb{numba.__version__}_v{VERSION}_{inlined_digest()}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return output_folder(check_cache() / f"nb{numba.__version__}_v{VERSION}_{inlined_digest()}",
+                         f"${CACHE_ENV}")
 
 
 @lru_cache(maxsize=None)
@@ -364,16 +377,73 @@ def load(spec: GemmSpec, text: str | None = None):
     return load_file(module_path(spec, text), text)
 
 
+def _write_source(path: Path, text: str) -> None:
+    """``text`` at ``path`` (atomically), unless the file already holds exactly it: a
+    truncated or overwritten source is replaced, never imported."""
+    try:
+        if path.read_bytes() == text.encode():
+            return
+    except OSError:
+        pass
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def compiled_files(path: Path) -> list[Path]:
+    """numba's cache files (index ``.nbi``, data ``.nbc``) of the generated ``path``."""
+    return sorted((path.parent / "__pycache__").glob(f"{path.stem}.*.nb[ic]"))
+
+
+def _index_readable(index: Path) -> bool:
+    """Whether numba's index file unpickles to what numba writes (its version, then a
+    ``(stamp, overloads)`` pair): garbage or a truncated index makes numba raise."""
+    try:
+        with open(index, "rb") as f:
+            pickle.load(f)
+            stamp, overloads = pickle.loads(f.read())
+    except Exception:       # any unpickling failure means the file is not numba's index
+        return False
+    return isinstance(overloads, dict)
+
+
+def discard_compiled(path: Path) -> None:
+    """Delete the compiled cache files of ``path`` (numba compiles and writes them again)."""
+    for file in compiled_files(path):
+        file.unlink(missing_ok=True)
+
+
+def _check_compiled(path: Path) -> None:
+    """Discard the compiled files of ``path`` when an index among them is corrupt."""
+    if not all(_index_readable(f) for f in compiled_files(path) if f.suffix == ".nbi"):
+        discard_compiled(path)
+
+
+def rebuilt_on_failure(path: Path, build):
+    """``build()``; if it raises (a compiled cache file the index checks missed: garbage
+    data, a foreign format), the compiled files of ``path`` are discarded and ``build``
+    runs once more, compiling afresh. A second failure is a real one and propagates."""
+    try:
+        return build()
+    except Exception:
+        discard_compiled(path)
+        return build()
+
+
 def load_file(path: Path, text: str):
     """Import generated source ``text`` from ``path`` (written once, atomically), under a
-    stable module name so numba's disk cache finds its compiled functions again."""
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+    stable module name so numba's disk cache finds its compiled functions again. A corrupt
+    cache (source that is not ``text``, an unreadable index, data numba cannot load) is
+    discarded and rebuilt, never fatal."""
     name = f"labkit_smm_gen_{path.stem}"
     if name in sys.modules:
         return sys.modules[name]
+    _write_source(path, text)
+    _check_compiled(path)
+    return rebuilt_on_failure(path, lambda: _import(name, path))
+
+
+def _import(name: str, path: Path):
     module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module        # numba's cache re-imports the module by this name

@@ -22,7 +22,7 @@ import numpy as np
 from numba import types
 
 from labkit.lab.errors import InputError
-from labkit.smm.budget import require_memory
+from labkit.lab.limits import check_memory
 from labkit.smm.spec import positive_int
 
 TILE_ROWS, TILE_COLS = 16, 8
@@ -84,8 +84,8 @@ def correlate(image, kernel, threads: int = 1, mb: int = TILE_ROWS, nb: int = TI
     oh, ow = h - kh + 1, w - kw + 1
     tiles_y, tiles_x = -(-oh // mb), -(-ow // nb)
     ph, pw = tiles_y * mb + kh - 1, tiles_x * nb + kw - 1          # padded to whole tiles
-    require_memory(8 * ((ph + 1) * pw + (tiles_y * mb + 1) * tiles_x * nb),
-                   f"a {h}x{w} image convolved in {mb}x{nb} tiles")
+    check_memory(f"a {h}x{w} image convolved in {mb}x{nb} tiles",
+                 8 * ((ph + 1) * pw + (tiles_y * mb + 1) * tiles_x * nb))
     padded = np.zeros((ph + 1, pw))                                  # one spare row: B's span
     padded[:h, :w] = image
     out = np.zeros((tiles_y * mb + 1, tiles_x * nb))
@@ -128,6 +128,6 @@ def bench(image, kernel, repeat: int = 5, threads: int = 1) -> dict:
 def synthetic_image(width: int, height: int) -> np.ndarray:
     """A smooth test pattern with edges (what the sample generates for a pseudo file name)."""
     width, height = positive_int("width", width), positive_int("height", height)
-    require_memory(8 * width * height * 4, f"a {width}x{height} generated image")
+    check_memory(f"a {width}x{height} generated image", 8 * width * height * 4)
     y, x = np.mgrid[0:height, 0:width]
     return (128 + 64 * np.sin(x / 7.0) * np.cos(y / 11.0) + 60 * ((x // 32 + y // 32) % 2)).astype(np.float64)

@@ -13,7 +13,11 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
+from labkit.lab.errors import InputError
+from labkit.lab.limits import check_threads as check_os_threads
+from labkit.lab.limits import check_time
 from labkit.smm.spec import positive_int
+from labkit.smm.workload import GENERATION_S, PYTHON_CALL_S, THREAD_S
 
 
 @numba.njit(cache=True)
@@ -136,6 +140,16 @@ def _concurrently(threads: int, work) -> tuple[float, list]:
     return time.perf_counter() - start, own
 
 
+def check_thread_counts(threads) -> tuple[int, ...]:
+    """Thread counts (positive, at most what the OS lets one process start), sorted
+    and without repeats."""
+    counts = tuple(sorted({positive_int("threads", t) for t in threads}))
+    if not counts:
+        raise InputError("contention needs at least one thread count")
+    check_os_threads("--threads", counts[-1])
+    return counts
+
+
 def contention(threads=(1, 2), lookups: int = 20_000):
     """The sample's contended case: ``T`` threads at once either looking up a cached
     kernel ``lookups`` times each, or each generating one new kernel (a private cache,
@@ -149,10 +163,12 @@ def contention(threads=(1, 2), lookups: int = 20_000):
     from labkit.smm.registry import Registry, dispatch
 
     lookups = positive_int("lookups", lookups)
+    threads = check_thread_counts(threads)
+    check_time(f"--lookups {lookups} on each of {sum(threads)} threads, and a kernel generated "
+               "per thread", sum(threads) * (lookups * PYTHON_CALL_S + GENERATION_S + THREAD_S))
     dispatch(8, 8, 8)
     rows = []
     for t in threads:
-        positive_int("threads", t)
         wall, own = _concurrently(t, lambda i: [dispatch(8, 8, 8) for _ in range(lookups)])
         rows.append({"operation": "lookup", "threads": t, "wall_s": wall,
                      "per_op_ns": wall / (t * lookups) * 1e9,
@@ -185,6 +201,10 @@ def costs(threads: int = 1, calls: int = 100_000, generate: int = 1):
 
     threads = check_threads(threads)
     calls = positive_int("calls", calls)
+    if isinstance(generate, bool) or not hasattr(generate, "__index__") or generate < 0:
+        raise InputError(f"generate must be a non-negative integer (0: skip), got {generate!r}")
+    check_time(f"--calls {calls} (4 measures, {threads} threads) and --generate {generate} "
+               "new kernels", calls * (3 + threads) * PYTHON_CALL_S + generate * GENERATION_S)
     _empty()
     tiny = dispatch(1, 1, 1, beta=0.0)
     a = np.ones(1)

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from labkit.lab.errors import InputError
-from labkit.smm.budget import require_memory
+from labkit.lab.inputs import regular_file
+from labkit.lab.limits import check_memory
 
 TYPES = {"MET_CHAR": "i1", "MET_UCHAR": "u1", "MET_SHORT": "i2", "MET_USHORT": "u2",
          "MET_INT": "i4", "MET_UINT": "u4", "MET_LONG_LONG": "i8", "MET_ULONG_LONG": "u8",
@@ -52,9 +53,7 @@ def _ints(path, key, value, count=None) -> list[int]:
 
 def read_header(path) -> tuple[dict, int]:
     """The header's fields (validated, typed) and the byte offset where it ends."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such MetaImage file")
+    path = regular_file(path, "MetaImage file")
     raw = path.read_bytes()
     fields, end = {}, 0
     for line in raw.split(b"\n"):
@@ -103,13 +102,12 @@ def read(path) -> np.ndarray:
     dtype = np.dtype(TYPES[header["ElementType"]]).newbyteorder(">" if header["msb"] else "<")
     count = int(np.prod(header["DimSize"])) * header["channels"]
     nbytes = count * dtype.itemsize
-    require_memory(nbytes * (2 if header["compressed"] else 1), f"{path} ({header['DimSize']})")
+    check_memory(f"{path} ({header['DimSize']})", nbytes * (2 if header["compressed"] else 1))
     if header["data_file"] == "LOCAL":
         data_path, start = path, end
     else:
         data_path, start = path.parent / header["data_file"], header["header_size"]
-        if not data_path.is_file():
-            raise InputError(f"{path}: ElementDataFile {header['data_file']!r} does not exist")
+        regular_file(data_path, f"{path}: ElementDataFile")
     with open(data_path, "rb") as fh:
         fh.seek(start)
         blob = fh.read() if header["compressed"] else fh.read(nbytes)

@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from labkit.lab.errors import InputError
+from labkit.lab.inputs import output_folder
 from labkit.smm import conv, mhd
 from labkit.smm.spec import positive_int
+from labkit.smm.workload import check_runs
 
 PSEUDO = re.compile(r"^(\d+)(?:x(\d+))?$")
 
@@ -48,12 +50,22 @@ def load_input(name: str, out_folder: Path | None):
 
 
 def run(input_name="1024x768", nrepeat=5, kw=5, kh=None, output=None, threads=1) -> dict:
+    """The sample's run: the image (read or generated), convolved ``nrepeat`` times by
+    labkit and by scipy; sizes, the output's folder and the run time are checked first."""
     kh = kw if kh is None else kh
-    kernel = gaussian(kh, kw)
+    kh, kw, nrepeat = positive_int("kh", kh), positive_int("kw", kw), positive_int("nrepeat", nrepeat)
     out_path = Path(output) if output else None
     if out_path is not None and out_path.suffix.lower() not in (".mhd", ".mha"):
         raise InputError(f"output {output!r} must end in .mhd or .mha")
+    if out_path is not None:
+        output_folder(out_path.parent, "output")
     image, source = load_input(input_name, out_path.parent if out_path else None)
+    if kh > image.shape[0] or kw > image.shape[1]:
+        raise InputError(f"the {kh}x{kw} kernel does not fit the {image.shape[0]}x{image.shape[1]} image")
+    check_runs(f"nrepeat {nrepeat} convolutions of a {image.shape[0]}x{image.shape[1]} image by "
+               f"a {kh}x{kw} kernel (labkit and scipy)", 2 * nrepeat + 2,
+               2.0 * kh * kw * image.size)
+    kernel = gaussian(kh, kw)
     result = conv.bench(image, kernel, repeat=nrepeat, threads=threads)
     out = result.pop("output")
     if out_path is not None:

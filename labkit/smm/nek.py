@@ -23,7 +23,9 @@ import numpy as np
 from numba import types
 
 from labkit.lab.errors import InputError
+from labkit.lab.limits import check_memory
 from labkit.smm.spec import positive_int
+from labkit.smm.workload import check_runs
 from labkit.smm.loops import gemm_loops
 
 STRATEGIES = ("labkit", "loops", "numpy")
@@ -118,9 +120,12 @@ class Stpm:
 
     def __init__(self, m, n, k, elements, seed=0):
         _sizes(m=m, n=n, k=k, size=elements)
+        pts = m * n * k
+        # u, g1-g3, the result, and numpy's reference with its three temporaries
+        check_memory(f"--size {elements} stpm elements of {m}x{n}x{k}",
+                     8 * (9 * elements * pts + m * m + n * n + k * k))
         rng = np.random.default_rng(seed)
         self.m, self.n, self.k = int(m), int(n), int(k)
-        pts = m * n * k
         self.u, self.g1, self.g2, self.g3 = (rng.standard_normal((elements, pts)) for _ in range(4))
         self.dx, self.dy, self.dz = (rng.standard_normal((s, s)) for s in (m, n, k))
 
@@ -163,6 +168,9 @@ class Rstr:
 
     def __init__(self, m, n, k, mm, nn, kk, elements, seed=0):
         _sizes(m=m, n=n, k=k, mm=mm, nn=nn, kk=kk, size=elements)
+        # u, the result twice (labkit's, numpy's) and numpy's two partial contractions
+        check_memory(f"--size {elements} rstr elements of {m}x{n}x{k} to {mm}x{nn}x{kk}",
+                     8 * elements * (m * n * k + mm * n * k + mm * nn * k + 2 * mm * nn * kk))
         rng = np.random.default_rng(seed)
         self.m, self.n, self.k, self.mm, self.nn, self.kk = map(int, (m, n, k, mm, nn, kk))
         self.u = rng.standard_normal((elements, m * n * k))
@@ -220,14 +228,29 @@ def measure(problem, strategies=STRATEGIES, threads: int = 1, repeat: int = 3):
     return rows
 
 
+def _check_run(what: str, strategy: str, repeat: int, flops: float, nbytes: float) -> None:
+    """The strategy known and ``repeat`` timed runs (plus a warm-up and numpy's reference)
+    within the time budget, before any operand is made."""
+    if strategy not in STRATEGIES:
+        raise InputError(f"strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    check_runs(what, positive_int("repeat", repeat) + 2, flops, nbytes)
+
+
 def stpm(m, n, k, size1="labkit", size=1000, threads=1, repeat=3):
     """The ``stpm m n k size1 size`` sample: ``size1`` the strategy, ``size`` elements."""
+    _sizes(m=m, n=n, k=k, size=size)
+    _check_run(f"{repeat} runs of {size} stpm elements of {m}x{n}x{k}", size1, repeat,
+               size * m * n * k * (2 * (m + n + k) + 2), 40 * size * m * n * k)
     rows = measure(Stpm(m, n, k, size), [size1], threads, repeat)
     return rows[0]
 
 
 def rstr(m, n, k, mm, nn, kk, size1="labkit", size=1000, threads=1, repeat=3):
     """The ``rstr m n k mm nn kk size1 size`` sample (arguments as :func:`stpm`)."""
+    _sizes(m=m, n=n, k=k, mm=mm, nn=nn, kk=kk, size=size)
+    _check_run(f"{repeat} runs of {size} rstr elements of {m}x{n}x{k}", size1, repeat,
+               size * 2 * (mm * m * n * k + mm * n * nn * k + mm * nn * k * kk),
+               8 * size * (m * n * k + mm * nn * kk))
     rows = measure(Rstr(m, n, k, mm, nn, kk, size), [size1], threads, repeat)
     return rows[0]
 

@@ -45,8 +45,13 @@ class Kernel:
             with _RUN_LOCK:              # kernels of other registries may share the module
                 run = self.module.run
                 if not run.signatures:
+                    from pathlib import Path
+
+                    from labkit.smm.codegen import rebuilt_on_failure
+
                     start = time.perf_counter()
-                    run.compile(self.module.RUN_SIGNATURE)
+                    rebuilt_on_failure(Path(self.module.__file__),
+                                       lambda: run.compile(self.module.RUN_SIGNATURE))
                     run.disable_compile()                # this signature only, as gemm's
                     took = time.perf_counter() - start
                     self.generation_s += took

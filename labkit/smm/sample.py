@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labkit.lab.errors import InputError
-from labkit.smm.budget import require_memory
+from labkit.lab.limits import check_memory
 from labkit.smm.cases import Case, get_case
 from labkit.smm.spec import GemmSpec, make_spec, positive_int
 
@@ -113,14 +113,6 @@ def default_batch(spec: GemmSpec, footprint_mb: float) -> int:
     return max(1, int(footprint_mb * MIB // per))
 
 
-def operand_bytes(spec: GemmSpec, case: Case, batch: int, threads: int, check: bool) -> int:
-    """What :func:`labkit.smm.streaming.operands` (and the check's copy of C) allocate."""
-    items_c = batch if case.c else threads
-    total = (spec.a_size * (batch if case.a else 1) + spec.b_size * (batch if case.b else 1)
-             + spec.c_size * items_c * (2 if check else 1))
-    return total * spec.itemsize
-
-
 def parse_ld(text) -> tuple:
     """``"LDA,LDB,LDC"`` (each empty for the tight default) -> three ints or Nones."""
     if text is None:
@@ -138,7 +130,7 @@ def run_case(sample: SampleCase, m, n, k, batch: int, repeat: int = 5, threads: 
              check: bool = True, seed: int = 0, ld=(None, None, None)) -> dict:
     """One case, timed ``repeat`` times; the fastest run is reported (with its cycles)."""
     from labkit.smm.cycles import CycleTimer, cycle_source
-    from labkit.smm.streaming import check_threads, expected, operands, thread_limits
+    from labkit.smm.streaming import check_threads, check_work, expected, operands, thread_limits
     from labkit.smm.strategies import prepare
 
     case = get_case(sample.stream)
@@ -146,8 +138,8 @@ def run_case(sample: SampleCase, m, n, k, batch: int, repeat: int = 5, threads: 
     repeat = positive_int("repeat", repeat)
     spec = make_spec(m, n, k, *ld, beta=case.beta)
     batch = positive_int("batch", batch)
-    require_memory(operand_bytes(spec, case, batch, threads, check),
-                   f"case {sample.number} with {batch} products of {m}x{n}x{k}")
+    check_work(spec, case, batch, threads, check, repeat + 1,
+               f"case {sample.number} with {batch} products of {m}x{n}x{k}")
     A, B, C = operands(spec, case, batch, threads, seed)
     C0 = C.copy() if check else None
     with thread_limits(threads):
@@ -185,7 +177,7 @@ def sample(number=0, mnk="23", batch=None, footprint_mb: float = 32.0, repeat: i
     spec = make_spec(m, n, k, *ld)          # InputError for a leading dimension below its rows
     batch = default_batch(spec, footprint_mb) if batch is None else positive_int("batch", batch)
     memory = batch * (spec.a_size + spec.b_size + spec.c_size) * spec.itemsize
-    require_memory(memory, f"{batch} products of {m}x{n}x{k}")
+    check_memory(f"{batch} products of {m}x{n}x{k}", memory)
     runs = [run_case(c, m, n, k, batch, repeat=repeat, threads=threads, check=check, ld=ld)
             for c in cases]
     return {"m": m, "n": n, "k": k, "size": batch, "memory_mb": memory / MIB, "runs": runs}

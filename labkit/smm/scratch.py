@@ -19,8 +19,9 @@ from contextlib import contextmanager
 import numpy as np
 
 from labkit.lab.errors import InputError
-from labkit.smm.budget import require_memory
+from labkit.lab.limits import check_memory, check_time
 from labkit.smm.spec import positive_int
+from labkit.smm.workload import BYTE_S, PYTHON_CALL_S
 
 ALIGNMENT = 64
 
@@ -30,7 +31,7 @@ class Arena:
 
     def __init__(self, capacity: int):
         self.capacity = positive_int("capacity", capacity)
-        require_memory(self.capacity + ALIGNMENT, f"a scratch arena of {self.capacity} bytes")
+        check_memory(f"a scratch arena of {self.capacity} bytes", self.capacity + ALIGNMENT)
         self._raw = np.empty(self.capacity + ALIGNMENT, dtype=np.uint8)
         self._base = -self._raw.ctypes.data % ALIGNMENT
         self._typed = {}                  # the buffer viewed as each dtype asked for
@@ -72,7 +73,7 @@ class Arena:
 
     def _grow(self, need: int) -> None:
         capacity = max(2 * self.capacity, need + self.offset)
-        require_memory(capacity + ALIGNMENT, f"growing a scratch arena to {capacity} bytes")
+        check_memory(f"growing a scratch arena to {capacity} bytes", capacity + ALIGNMENT)
         self._raw = np.empty(capacity + ALIGNMENT, dtype=np.uint8)   # old views keep the old one
         self._base = -self._raw.ctypes.data % ALIGNMENT
         self._typed = {}
@@ -103,6 +104,12 @@ class ScratchPool:
         return arena
 
 
+def _calls(calls: int, temporaries: int, size: int) -> int:
+    """Calls timed for one size: at most ``calls``, fewer for big temporaries (about 2 GB
+    touched per method and round), at least 10."""
+    return max(10, min(calls, int(2e9 // (temporaries * size + 1))))
+
+
 def bench(sizes=(256, 16 << 10, 1 << 20, 8 << 20), temporaries: int = 4, calls: int = 2000,
           touch: bool = True, repeat: int = 3):
     """Nanoseconds per kernel call that takes ``temporaries`` buffers of each size (bytes)
@@ -112,14 +119,18 @@ def bench(sizes=(256, 16 << 10, 1 << 20, 8 << 20), temporaries: int = 4, calls: 
 
     temporaries, calls, repeat = (positive_int("temporaries", temporaries),
                                   positive_int("calls", calls), positive_int("repeat", repeat))
+    sizes = [positive_int("size", size) for size in sizes]
+    for size in sizes:
+        check_memory(f"{temporaries} temporaries of {size} bytes", 2 * temporaries * size)
+    check_time(f"--calls {calls} with {temporaries} temporaries, 3 methods, {repeat} times",
+               sum(3 * repeat * _calls(calls, temporaries, size) * temporaries
+                   * (PYTHON_CALL_S + size * BYTE_S) for size in sizes))
     rows = []
     for size in sizes:
-        size = positive_int("size", size)
-        require_memory(2 * temporaries * size, f"{temporaries} temporaries of {size} bytes")
         count = max(1, size // 8)
         arena = Arena(temporaries * (size + ALIGNMENT))
         stride = 512                       # one write per 4 KB page of doubles
-        calls_here = max(10, min(calls, int(2e9 // (temporaries * size + 1))))
+        calls_here = _calls(calls, temporaries, size)
 
         def with_scratch():
             with arena.scope():

@@ -28,13 +28,16 @@ import numpy as np
 from numba import types
 
 from labkit.lab.errors import InputError
-from labkit.smm.spec import positive_int
+from labkit.lab.limits import check_memory
 from labkit.smm.prefetch import prefetch
+from labkit.smm.spec import positive_int
+from labkit.smm.workload import check_runs
 
 NGLL = 5
 NPTS = NGLL ** 3
 # matrix-product FLOPs per element: 2 stages x 3 components x 3 products of 2 x 125 x 5
 FLOPS_PER_ELEMENT = 2 * 3 * 3 * 2 * NPTS * NGLL
+ELEMENT_BYTES = 16 * 3 * NPTS * 8   # u, w, the results and numpy's einsum temporaries
 VARIANTS = ("deville", "unrolled", "dispatch", "prefetch", "static")
 # the LIBXSMM sample's published table (samples/specfem/README.md): seconds averaged over
 # 15 repetitions and the printed speedup relative to Deville loops (%, negative = slower)
@@ -59,6 +62,7 @@ class Element:
 
     def __init__(self, elements: int, seed: int = 0):
         elements = positive_int("elements", elements)
+        check_memory(f"--elements {elements} SPECFEM elements", elements * ELEMENT_BYTES)
         rng = np.random.default_rng(seed)
         self.u = rng.standard_normal((3, elements, NPTS))
         self.w = rng.uniform(0.5, 1.5, (3, elements, NPTS))
@@ -249,6 +253,9 @@ def table(elements: int = 2000, repeat: int = 5, threads: int = 1, seed: int = 0
 
     threads = check_threads(threads)
     repeat = positive_int("repeat", repeat)
+    elements = positive_int("elements", elements)
+    check_runs(f"--repeat {repeat} runs of {len(VARIANTS)} variants over {elements} elements",
+               (repeat + 1) * len(VARIANTS) + 1, elements * FLOPS_PER_ELEMENT)
     el = Element(elements, seed)
     want = reference(el)
     times = {v: [] for v in VARIANTS}

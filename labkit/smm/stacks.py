@@ -29,9 +29,10 @@ import numpy as np
 from numba import types
 
 from labkit.lab.errors import InputError
-from labkit.smm.budget import require_memory
+from labkit.lab.limits import check_memory
 from labkit.smm.operands import check_stack
 from labkit.smm.spec import GemmSpec, make_spec, positive_int
+from labkit.smm.workload import check_runs
 
 PATHS = ("host", "offload")
 NLOCAL = 160                 # the sample's CP2K_MIN_NLOCAL: products per offload piece
@@ -188,9 +189,10 @@ def make_problem(m, n, k, entries: int, pool: int, cpool: int, seed: int = 0,
     spec = _spec(m, n, k, dtype)
     entries, pool, cpool = (positive_int("entries", entries), positive_int("pool", pool),
                             positive_int("cpool", cpool))
+    per_entry = spec.a_size + spec.b_size + spec.c_size    # numpy's gathered A, B and products
     need = spec.itemsize * (pool * (spec.a_size + spec.b_size) + 3 * cpool * spec.c_size
-                            + entries * spec.c_size) + 24 * entries
-    require_memory(need, f"a stack of {entries} products of {m}x{n}x{k} over pools of {pool}/{cpool}")
+                            + entries * (per_entry + spec.c_size)) + 24 * entries
+    check_memory(f"a stack of {entries} products of {m}x{n}x{k} over pools of {pool}/{cpool}", need)
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((pool, k, m)).astype(dtype)
     B = rng.standard_normal((pool, n, k)).astype(dtype)
@@ -205,6 +207,11 @@ def bench(m, n, k, entries=20_000, pool=1000, cpool=100, path="host", threads=1,
     """GFLOPS of :func:`process` and of numpy's :func:`reference` on the same stack (best
     of ``repeat`` each, alternating), whether they agree, and the speedup."""
     repeat = positive_int("repeat", repeat)
+    entries = positive_int("entries", entries)
+    if path not in PATHS:
+        raise InputError(f"path {path!r} is not a stack path: choose one of {', '.join(PATHS)}")
+    check_runs(f"--repeat {repeat} runs of a stack of {entries} products of {m}x{n}x{k} "
+               "(labkit and numpy)", 2 * repeat + 2, 2.0 * m * n * k * entries)
     A, B, C, stack = make_problem(m, n, k, entries, pool, cpool, seed)
     want = reference(A, B, C, stack)
     got = process(A, B, C.copy(), stack, m, n, k, path=path, threads=threads)

@@ -12,12 +12,14 @@ from dataclasses import replace
 import numpy as np
 
 from labkit.lab.errors import InputError
+from labkit.lab.limits import check_memory
 from labkit.smm.cases import Case, get_case
 from labkit.smm.claims import STREAM_TARGETS
 from labkit.smm.codegen import auto_prefetch
 from labkit.smm.operands import random_stack, reference
 from labkit.smm.spec import PREFETCH, GemmSpec, make_spec, positive_int
-from labkit.smm.strategies import prepare
+from labkit.smm.strategies import STRATEGIES, prepare
+from labkit.smm.workload import check_runs
 from labkit.smm.streaming_stores import streaming_stores
 
 
@@ -59,6 +61,24 @@ def operands(spec: GemmSpec, case: Case, batch: int, threads: int, seed: int = 0
     b = random_stack(spec, "b", batch if case.b else 1, rng)
     c = random_stack(spec, "c", batch if case.c else threads, rng)
     return a, b, c
+
+
+def operand_bytes(spec: GemmSpec, case: Case, batch: int, threads: int, check: bool) -> int:
+    """What :func:`operands` allocate, with the copy of C a run keeps (C0) and, when
+    the result is ``check``-ed, numpy's reference of it."""
+    items_c = batch if case.c else threads
+    total = (spec.a_size * (batch if case.a else 1) + spec.b_size * (batch if case.b else 1)
+             + spec.c_size * items_c * (3 if check else 2))
+    return total * spec.itemsize
+
+
+def check_work(spec: GemmSpec, case: Case, batch: int, threads: int, check: bool,
+               runs: int, what: str) -> None:
+    """Refuse ``runs`` runs of ``batch`` products before their operands are allocated:
+    too much memory for the operands, or too long for the time budget."""
+    check_memory(what, operand_bytes(spec, case, batch, threads, check))
+    per = case.bytes_per_product(spec.a_size, spec.b_size, spec.c_size, spec.itemsize)
+    check_runs(f"{runs} runs of {what}", runs, batch * spec.flops, batch * per)
 
 
 def expected(spec: GemmSpec, case: Case, A, B, C0, batch: int, threads: int) -> np.ndarray:
@@ -118,6 +138,10 @@ def bench(m, n, k, stream="ABC", kernel="labkit", batch=None, threads=1, dtype="
             raise InputError(f"footprint_mb must be a positive number, got {footprint_mb!r}")
         batch = int(min(2_000_000, max(1000, footprint_mb * 1e6 // per)))
     batch = positive_int("batch", batch)
+    if kernel not in STRATEGIES:
+        raise InputError(f"kernel {kernel!r} is not a strategy: choose one of {', '.join(STRATEGIES)}")
+    check_work(spec, case, batch, threads, check, repeat + 1,
+               f"--batch {batch} products of {spec.m}x{spec.n}x{spec.k} ({case.name} streamed)")
     A, B, C = operands(spec, case, batch, threads, seed)
     C0 = C.copy()
     with thread_limits(threads):

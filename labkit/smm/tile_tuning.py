@@ -19,6 +19,7 @@ import numpy as np
 
 from labkit.smm.spec import normalize_dtype, positive_int
 from labkit.smm.tiles import GemmTiles, TransposeTiles, save
+from labkit.smm.workload import GEMM_FLOP_S, check_runs
 
 
 @dataclass
@@ -81,6 +82,8 @@ def tune_gemm(m, n, k, trials: int = 30, threads: int = 1, dtype: str = "float64
     (m, n, k), shapes = check_size(m, n, k, dtype=dtype, copies=1)
     dtype = normalize_dtype(dtype)
     trials, repeat = positive_int("trials", trials), positive_int("repeat", repeat)
+    check_runs(f"--trials {trials} of a {m}x{n}x{k} GEMM", (trials + 2) * repeat,
+               2.0 * m * n * k, flop_s=GEMM_FLOP_S)
     micro = [tuple(pair) for pair in micro_tiles]
     a, b, c = random_operands(shapes, dtype)
     base = GemmTiles()
@@ -117,6 +120,8 @@ def tune_transpose(m, n, trials: int = 20, threads: int = 1, dtype: str = "float
     m, n = check_size(m, n, dtype=dtype)
     dtype = normalize_dtype(dtype)
     trials, repeat = positive_int("trials", trials), positive_int("repeat", repeat)
+    check_runs(f"--trials {trials} of a {m}x{n} transpose", (trials + 2) * repeat,
+               nbytes=2 * m * n * np.dtype(dtype).itemsize)
     rng = np.random.default_rng(0)
     a = rng.standard_normal(m * n).astype(dtype)
     out = np.empty(m * n, dtype=dtype)

@@ -16,7 +16,8 @@ import numpy as np
 
 from labkit.lab.errors import InputError
 from labkit.smm.simd import tile_transpose
-from labkit.smm.spec import positive_int
+from labkit.smm.spec import normalize_dtype, positive_int
+from labkit.smm.workload import check_runs
 
 
 
@@ -149,11 +150,10 @@ def _out(out, a, ldo, m):
     return out
 
 
-def check_size(m, n, ldi=None, ldo=None, dtype="float64") -> tuple[int, int]:
-    """Sizes validated, and an input plus an output checked against the machine's free
-    memory, before anything is allocated."""
-    from labkit.smm.memory import refuse_beyond_memory
-    from labkit.smm.spec import normalize_dtype
+def check_size(m, n, ldi=None, ldo=None, dtype="float64", outputs: int = 1) -> tuple[int, int]:
+    """Sizes validated, and an input plus ``outputs`` outputs checked against the memory
+    limit, before anything is allocated."""
+    from labkit.lab.limits import check_memory
 
     m, n = positive_int("m", m), positive_int("n", n)
     ldi = m if ldi is None else positive_int("ldi", ldi)
@@ -163,7 +163,7 @@ def check_size(m, n, ldi=None, ldo=None, dtype="float64") -> tuple[int, int]:
     if ldo < n:
         raise InputError(f"ldo={ldo} is smaller than n={n}")
     itemsize = np.dtype(normalize_dtype(dtype)).itemsize
-    refuse_beyond_memory((ldi * n + ldo * m) * itemsize, f"a {m}x{n} transpose")
+    check_memory(f"a {m}x{n} transpose", (ldi * n + outputs * ldo * m) * itemsize)
     return m, n
 
 
@@ -228,7 +228,9 @@ def bench(m: int, n: int, ldi: int | None = None, ldo: int | None = None, inplac
         positive_int(name, v)
     if inplace and m != n and ldi != m:
         raise InputError(f"in-place transpose of a {m}x{n} (non-square) matrix needs ld == m, got ld={ldi}")
-    check_size(m, n, ldi, ldo, dtype)
+    check_size(m, n, ldi, ldo, dtype, outputs=2)          # the result and numpy's
+    check_runs(f"--repeat {repeat} runs of a {m}x{n} transpose", repeat + 1,
+               nbytes=(ldi * n + ldo * m) * np.dtype(dtype).itemsize)
     threads = _threads(threads)
     rng = np.random.default_rng(0)
     a = rng.standard_normal(ldi * n).astype(dtype)
@@ -282,8 +284,10 @@ def versus_copy(m: int, n: int, threads: int = 1, repeat: int = 5, dtype: str = 
 
     from labkit.smm.streaming import thread_limits
 
-    m, n = check_size(m, n, dtype=dtype)
+    m, n = check_size(m, n, dtype=dtype, outputs=2)
     positive_int("repeat", repeat)
+    check_runs(f"--repeat {repeat} runs of a {m}x{n} transpose and copy", 2 * repeat + 2,
+               nbytes=2 * m * n * np.dtype(normalize_dtype(dtype)).itemsize)
     a = np.random.default_rng(0).standard_normal(m * n).astype(dtype)
     out_t, out_c = np.empty(m * n, dtype=dtype), np.empty(m * n, dtype=dtype)
     rows = []

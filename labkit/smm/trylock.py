@@ -46,9 +46,14 @@ def race(threads: int = 2, trylock: bool = True, shape=(6, 5, 7), seed: int = 0)
 
     from labkit.smm.dispatch_cost import _concurrently, fresh_cache, fresh_lda
     from labkit.smm.registry import Registry
+    from labkit.lab.limits import check_threads, check_time
     from labkit.smm.spec import positive_int
+    from labkit.smm.workload import GENERATION_S, THREAD_S
 
     threads = positive_int("threads", threads)
+    check_threads("--threads", threads)
+    check_time(f"--threads {threads} racing for a new kernel",
+               threads * THREAD_S + GENERATION_S)
     m, n, k = shape
     lda = fresh_lda(m)
     rng = np.random.default_rng(seed)

@@ -10,12 +10,17 @@ import timeit
 
 import numpy as np
 
+from labkit.lab.errors import InputError
+from labkit.lab.limits import check_memory
 from labkit.smm.spec import positive_int
+from labkit.smm.workload import SMALL_PRODUCT_S, check_steps
+
+OPS = ("@", "matmul", "dot", "dgemm")    # the ways the unmodified loop multiplies
 
 
 def small_products(A, B, op="@"):
     """The unmodified workload: ``C[i] = A[i] @ B[i]`` one product at a time, written as
-    numpy users write it (``op``: ``@``, ``matmul``, ``dot`` or ``dgemm``)."""
+    numpy users write it (``op``: one of :data:`OPS`)."""
     from scipy.linalg import blas
 
     C = np.empty((A.shape[0], A.shape[1], B.shape[2]))
@@ -43,10 +48,17 @@ def speedup(m=5, n=5, k=5, products=100_000, rounds=5, op="@") -> dict:
     """Seconds of :func:`small_products` plain and wrapped, alternating ``rounds`` times
     (the same machine load on both sides); the median ratio and its spread, and whether
     the two results are bit-for-bit equal."""
-    from labkit.smm.wrap import wrapped
+    from labkit.smm.wrap import parse_shapes, wrapped
 
+    (m, n, k), = parse_shapes([(m, n, k)])          # a small shape, before any allocation
     positive_int("products", products)
     positive_int("rounds", rounds)
+    if op not in OPS:
+        raise InputError(f"op {op!r} is not how the loop multiplies: choose one of {', '.join(OPS)}")
+    check_memory(f"--products {products} of {m}x{n}x{k} (A, B and two results)",
+                 8 * products * (m * k + k * n + 2 * m * n))
+    check_steps(f"--rounds {rounds} of --products {products} plain and wrapped",
+                2 * rounds * products, SMALL_PRODUCT_S)
     A, B = operands(m, n, k, products)
     with wrapped([(m, n, k)]) as hooks:            # compile outside the timed runs
         small_products(A[:10], B[:10], op)

@@ -21,6 +21,7 @@ import numpy as np
 from labkit.lab.errors import InputError
 from labkit.smm.spec import TRANS, normalize_dtype, positive_int
 from labkit.smm.tiles import GemmTiles, tiles_for
+from labkit.smm.workload import GEMM_FLOP_S, check_runs
 
 LARGEST = 8192 * 4          # no dimension beyond this (the sample goes to 8K)
 
@@ -126,13 +127,13 @@ def check_size(m, n, k, lda=None, ldb=None, ldc=None, transa="N", transb="N",
                dtype="float64", copies: int = 2):
     """Dimensions validated and the operands' memory (A, B and ``copies`` Cs) checked
     against the machine's, before anything is allocated. Returns the stored shapes."""
-    from labkit.smm.memory import refuse_beyond_memory
+    from labkit.lab.limits import check_memory
 
     m, n, k = _dims(m, n, k)
     shapes = _shapes(m, n, k, lda, ldb, ldc, transa, transb)
     sa, sb, sc = (math.prod(s) for s in shapes)
     itemsize = np.dtype(normalize_dtype(dtype)).itemsize
-    refuse_beyond_memory((sa + sb + copies * sc) * itemsize, f"a {m}x{n}x{k} GEMM")
+    check_memory(f"a {m}x{n}x{k} GEMM", (sa + sb + copies * sc) * itemsize)
     return (m, n, k), shapes
 
 
@@ -162,6 +163,8 @@ def compare_blas(m, n, k, threads=1, repeat=3, dtype="float64", alpha=1.0, beta=
 
     (m, n, k), shapes = check_size(m, n, k, lda, ldb, ldc, transa, transb, dtype, copies=3)
     positive_int("repeat", repeat)
+    check_runs(f"--repeat {repeat} runs of a {m}x{n}x{k} GEMM (labkit and numpy)",
+               2 * repeat + 2, 2.0 * m * n * k, flop_s=GEMM_FLOP_S)
     alpha, beta = _scalar("alpha", alpha), _scalar("beta", beta)
     threads = _threads(threads)
     (lda, _), (ldb, _), (ldc, _) = shapes

@@ -95,6 +95,14 @@ def test_thread_limit_is_the_smallest_of_the_os_limits_and_the_cap(monkeypatch):
     assert limits.thread_limit() == (100, "RLIMIT_NPROC (ulimit -u)")
 
 
+def test_check_threads_refuses_one_more_than_the_limit():
+    limit, _ = limits.thread_limit()
+    limits.check_threads("--threads", limit)
+    with pytest.raises(InputError, match=f"--threads is {limit + 1:,}; the limit is {limit:,} "
+                                         r"\(the OS thread limit"):
+        limits.check_threads("--threads", limit + 1)
+
+
 def test_regular_file_refuses_each_kind(tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("x")

@@ -138,7 +138,7 @@ def test_cli_transpose_vs_copy(capsys):
     assert main(["smm", "transpose-vs-copy", "--mn", "64,48", "--repeat", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["agrees"] is True
     for argv, word in ((["--mn", "64"], "M,N"), (["--mn", "64,0"], "n must"),
-                       (["--mn", "200000,200000"], "more than this machine")):
+                       (["--mn", "200000,200000"], "of memory; the limit is")):
         assert main(["smm", "transpose-vs-copy", *argv, "--json"]) == 2
         err = capsys.readouterr().err.strip()
         assert word in err and "\n" not in err

@@ -93,10 +93,10 @@ def test_cli_json(capsys):
     (["--mnk", "200,0,100"], "n must be"),
     (["--mnk", "200,100"], "--mnk"),
     (["--mnk", "200,100,100", "--ldb", "50"], "ldb=50"),
-    (["--mnk", "200,100,100", "--ldc", "0"], "ldc must be"),
+    (["--mnk", "200,100,100", "--ldc", "0"], "--ldc: must be"),
     (["--mnk", "200,100,100", "--transa", "Q"], "transa"),
-    (["--mnk", "32768,32768,32768"], "more than this machine"),
-    (["--mnk", "9,9,9", "--lda", "10000000000000"], "more than this machine"),
+    (["--mnk", "32768,32768,32768"], "of memory; the limit is"),
+    (["--mnk", "9,9,9", "--lda", "10000000000000"], "of memory; the limit is"),
 ])
 def test_cli_bad_input_exit_2(argv, word, capsys):
     assert main(["smm", "xgemm", *argv, "--json"]) == 2
